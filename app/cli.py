@@ -1,0 +1,236 @@
+"""The ``hyperpath`` command line (contract: docs/cli.md).
+
+Each command parses its flags, calls one public function and prints the result:
+a table for people, or exactly one JSON document with ``--json``. Errors are
+translated here, once: a user error prints one line on stderr and exits 2; a
+bug exits 1 (traceback with ``--debug``). Heavy libraries are imported only by
+the commands that need them, so scripted calls stay fast.
+
+Imports: eventlogs (and later mining, opportunity), rich.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from app.cli_render import print_datasets, print_load, print_quality, progress_bar
+from eventlogs.errors import HyperpathError
+
+Handler = Callable[[argparse.Namespace], Any]
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--workspace",
+        metavar="FILE",
+        help="workspace DuckDB file (default ./hyperpath.duckdb or $HYPERPATH_WORKSPACE)",
+    )
+    common.add_argument(
+        "--json", action="store_true", help="print exactly one JSON document on stdout"
+    )
+    common.add_argument(
+        "--debug", action="store_true", help="show the traceback of unexpected errors"
+    )
+    return common
+
+
+def _split(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(v.strip() for item in values or [] for v in item.split(",") if v.strip())
+
+
+def _add_load(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "load", parents=[common], help="load an event log (CSV/TSV, XES, XLSX, Parquet)"
+    )
+    p.add_argument("file")
+    p.add_argument("--name", help="dataset name (default: the file name without extensions)")
+    for role in ("case", "activity", "timestamp", "start-timestamp", "resource", "lifecycle"):
+        p.add_argument(
+            f"--{role}",
+            metavar="COLUMN",
+            help=f"source column holding the {role.replace('-', ' ')}",
+        )
+    order = p.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=True,
+        help="read 03/04/2021 as 3 April",
+    )
+    order.add_argument(
+        "--monthfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=False,
+        help="read 03/04/2021 as 4 March",
+    )
+    p.add_argument(
+        "--timezone", default="UTC", help="IANA zone of timestamps without an offset (default UTC)"
+    )
+    p.add_argument(
+        "--dedupe",
+        action="store_true",
+        help="remove exact duplicate events (kept by default, quarantined when removed)",
+    )
+    p.add_argument(
+        "--pseudonymise",
+        action="append",
+        metavar="COLS",
+        help="comma list: case, resource or column names to replace by keyed hashes",
+    )
+    p.add_argument(
+        "--pseudonym-key-file", metavar="FILE", help="key file (default: $HYPERPATH_PSEUDONYM_KEY)"
+    )
+    p.add_argument(
+        "--drop",
+        action="append",
+        metavar="COLS",
+        help="comma list of columns not to keep (e.g. free text)",
+    )
+    p.add_argument("--sheet", help="worksheet of an .xlsx file (default: the first)")
+    p.add_argument(
+        "--allow-same-file",
+        action="store_true",
+        help="load a file whose sha256 is already in the workspace",
+    )
+    p.set_defaults(handler=cmd_load)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="hyperpath", description="Process mining and automation opportunities from event logs."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_load(sub, common)
+    p = sub.add_parser("datasets", parents=[common], help="list the datasets in the workspace")
+    p.set_defaults(handler=cmd_datasets)
+    p = sub.add_parser("quality", parents=[common], help="data-quality report of a dataset")
+    p.add_argument("dataset", help="dataset id or name")
+    p.set_defaults(handler=cmd_quality)
+    p = sub.add_parser("quarantine", parents=[common], help="export a dataset's quarantined rows")
+    p.add_argument("dataset", help="dataset id or name")
+    p.add_argument("--csv", required=True, metavar="OUT", help="CSV file to write")
+    p.set_defaults(handler=cmd_quarantine)
+    p = sub.add_parser("delete", parents=[common], help="delete a dataset from the workspace")
+    p.add_argument("dataset", help="dataset id or name")
+    p.set_defaults(handler=cmd_delete)
+    return parser
+
+
+def _connect(args: argparse.Namespace, *, read_only: bool = False) -> Any:
+    from eventlogs.engine import connect
+
+    return connect(args.workspace, read_only=read_only)
+
+
+def _emit(args: argparse.Namespace, document: object, human: Callable[[], None]) -> None:
+    if args.json:
+        sys.stdout.write(json.dumps(document, default=str) + "\n")
+    else:
+        human()
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from eventlogs.load import LoadOptions, load_log
+    from eventlogs.privacy import load_pseudonym_key
+
+    pseudonymise = _split(args.pseudonymise)
+    options = LoadOptions(
+        name=args.name,
+        case=args.case,
+        activity=args.activity,
+        timestamp=args.timestamp,
+        start_timestamp=args.start_timestamp,
+        resource=args.resource,
+        lifecycle=args.lifecycle,
+        dayfirst=args.dayfirst,
+        time_zone=args.timezone,
+        dedupe=args.dedupe,
+        pseudonymise=pseudonymise,
+        drop=_split(args.drop),
+        sheet=args.sheet,
+        pseudonym_key=load_pseudonym_key(args.pseudonym_key_file) if pseudonymise else None,
+        allow_same_file=args.allow_same_file,
+    )
+    con = _connect(args)
+    with progress_bar(args.file) as report:
+        result = load_log(con, args.file, options=options, progress=report)
+    from app.cli_render import load_document
+
+    _emit(args, load_document(result), lambda: print_load(result))
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from eventlogs.datasets import list_datasets
+
+    found = list_datasets(_connect(args))
+    _emit(args, [d.summary() for d in found], lambda: print_datasets(found))
+    return 0
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    from eventlogs.quality import compute_quality
+
+    report = compute_quality(_connect(args), args.dataset)
+    _emit(args, report.to_dict(), lambda: print_quality(report))
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    from eventlogs.datasets import export_quarantine_csv
+
+    n = export_quarantine_csv(_connect(args), args.dataset, args.csv)
+    _emit(
+        args,
+        {"dataset": args.dataset, "csv": args.csv, "rows": n},
+        lambda: print(f"{n} quarantined rows written to {args.csv}"),
+    )
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from eventlogs.datasets import delete_dataset
+
+    ds = delete_dataset(_connect(args), args.dataset)
+    _emit(
+        args,
+        {"dataset": str(ds.dataset_id), "name": ds.name, "deleted": True},
+        lambda: print(f"deleted dataset {ds.dataset_id} ({ds.name})"),
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hyperpath`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except HyperpathError as exc:
+        print(f"hyperpath: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hyperpath: interrupted; the workspace is unchanged", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so, keep the traceback for --debug
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(
+                f"hyperpath: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+                file=sys.stderr,
+            )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

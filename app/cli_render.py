@@ -1,0 +1,187 @@
+"""Human output of the CLI: summary tables (stdout) and the progress bar (stderr).
+
+Imports: rich, eventlogs result types.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from eventlogs.datasets import Dataset
+    from eventlogs.load import LoadResult
+    from eventlogs.quality import QualityReport
+
+_out = Console(highlight=False, soft_wrap=True)
+
+
+def load_document(result: LoadResult) -> dict[str, object]:
+    """The JSON shape of ``hyperpath load --json`` (CLI contract, plus extra keys)."""
+    c = result.counts
+    return {
+        "dataset": str(result.dataset_id),
+        "name": result.name,
+        "cases": c.cases,
+        "events": c.events,
+        "activities": c.activities,
+        "quarantined": c.quarantined,
+        "duplicates": c.duplicates,
+        "mapping": result.mapping,
+        "found_by": result.found_by,
+        "variants": c.variants,
+        "resources": c.resources,
+        "source_rows": result.source_rows,
+        "format": result.source_format,
+        "sha256": result.sha256,
+        "timestamp_format": result.timestamp_format,
+        "has_start_timestamps": c.has_start_ts,
+        "quarantine_reasons": result.quarantine_reasons,
+        "seconds": round(result.seconds, 3),
+    }
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[str, float], None]]:
+    """A progress bar on stderr (only on a terminal, or with HYPERPATH_PROGRESS=1)."""
+    if not (sys.stderr.isatty() or os.environ.get("HYPERPATH_PROGRESS") == "1"):
+        yield lambda stage, fraction: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True, force_terminal=sys.stderr.isatty())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"loading {os.path.basename(label)}", total=1.0)
+
+        def report(stage: str, fraction: float) -> None:
+            progress.update(
+                task, completed=fraction, description=f"{os.path.basename(label)}: {stage}"
+            )
+
+        yield report
+
+
+def print_load(result: LoadResult) -> None:
+    """Summary table of a load."""
+    c = result.counts
+    table = Table(
+        title=f"Loaded {result.source_file} as dataset {result.dataset_id} ({result.name})",
+        show_header=False,
+    )
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    rows = [
+        ("events", f"{c.events:,}"),
+        ("cases", f"{c.cases:,}"),
+        ("activities", f"{c.activities:,}"),
+        ("variants", f"{c.variants:,}"),
+        ("resources", f"{c.resources:,}"),
+        ("quarantined rows", f"{c.quarantined:,}"),
+        ("exact duplicate events", f"{c.duplicates:,}"),
+        ("timestamps", result.timestamp_format),
+        ("start timestamps", "yes" if c.has_start_ts else "no"),
+        ("seconds", f"{result.seconds:.2f}"),
+    ]
+    for role, column in result.mapping.items():
+        if column:
+            rows.append((f"{role} column", f"{column} ({result.found_by.get(role, '?')})"))
+    for row in rows:
+        table.add_row(*row)
+    _out.print(table)
+    for reason, n in result.quarantine_reasons.items():
+        _out.print(f"  quarantined: {n:,} × {reason}")
+    if c.quarantined:
+        _out.print(
+            f"  see them with: hyperpath quarantine {result.dataset_id} --csv quarantine.csv"
+        )
+
+
+def print_datasets(found: list[Dataset]) -> None:
+    """Table of datasets."""
+    if not found:
+        _out.print("no datasets yet; load one with: hyperpath load FILE")
+        return
+    table = Table(title="Datasets")
+    for col in (
+        "id",
+        "name",
+        "file",
+        "events",
+        "cases",
+        "activities",
+        "variants",
+        "quarantined",
+        "from",
+        "to",
+    ):
+        table.add_column(
+            col,
+            justify="right"
+            if col in ("events", "cases", "activities", "variants", "quarantined")
+            else "left",
+        )
+    for d in found:
+        s = d.summary()
+        table.add_row(
+            str(d.dataset_id),
+            d.name,
+            d.source_file,
+            f"{d.events:,}",
+            f"{d.cases:,}",
+            f"{d.activities:,}",
+            f"{d.variants:,}",
+            f"{d.quarantined:,}",
+            str(s["first_ts"] or "")[:10],
+            str(s["last_ts"] or "")[:10],
+        )
+    _out.print(table)
+
+
+def print_quality(report: QualityReport) -> None:
+    """The data-quality report as a table."""
+    table = Table(
+        title=f"Data quality of dataset {report.dataset} ({report.name})", show_header=False
+    )
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    epc = report.events_per_case
+    for what, value in (
+        (
+            "events / cases / activities",
+            f"{report.events:,} / {report.cases:,} / {report.activities:,}",
+        ),
+        ("resources", f"{report.resources:,}"),
+        ("variants", f"{report.variants:,}"),
+        ("time span (UTC)", f"{report.first_ts} → {report.last_ts}"),
+        (
+            "events per case (min/median/p90/max)",
+            f"{epc['min']:g} / {epc['median']:g} / {epc['p90']:g} / {epc['max']:g}",
+        ),
+        ("single-event cases", f"{report.single_event_cases:,}"),
+        ("events sharing their timestamp in a case", f"{report.tied_timestamp_share:.1%}"),
+        (
+            "events in the future / before 1990",
+            f"{report.future_events:,} / {report.events_before_1990:,}",
+        ),
+        ("exact duplicate events", f"{report.duplicates:,}"),
+        ("quarantined rows", f"{report.quarantined:,}"),
+        ("start timestamps", "yes" if report.has_start_timestamps else "no"),
+    ):
+        table.add_row(what, value)
+    for column, share in report.null_share.items():
+        table.add_row(f"empty share: {column}", f"{share:.1%}")
+    for reason, n in report.quarantine_by_reason.items():
+        table.add_row(f"quarantined: {reason}", f"{n:,}")
+    _out.print(table)

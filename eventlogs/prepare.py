@@ -1,0 +1,268 @@
+"""Turn a staged source relation into the canonical, analysis-ready tables.
+
+Runs inside the load's transaction. Parses timestamps once, sends rows that
+cannot be events to the quarantine with a reason, dictionary-encodes cases and
+activities, pairs lifecycle start/complete events, and writes the events sorted
+by (case, ts, event_index) with each event's successor in its case (next
+activity, microseconds to it) materialised, plus per-case variants. After this,
+a directly-follows graph is a plain aggregate with no sort.
+
+Imports: duckdb, eventlogs.engine, eventlogs.schema, eventlogs.mapping,
+eventlogs.timestamps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from eventlogs.engine import fetch_row
+from eventlogs.engine import quote_identifier as qi
+from eventlogs.mapping import ColumnMapping
+from eventlogs.timestamps import TimestampFormat, offset_sql, timestamp_sql
+
+REASONS = {
+    "missing_case": "missing case id",
+    "missing_activity": "missing activity",
+    "missing_timestamp": "missing timestamp",
+    "bad_timestamp": "unparseable timestamp",
+    "bad_start_timestamp": "unparseable start timestamp",
+    "start_after_end": "start timestamp after the (complete) timestamp",
+    "duplicate": "exact duplicate event, removed by --dedupe",
+}
+_REASON_COLUMN = {
+    "missing_case": "case",
+    "missing_activity": "activity",
+    "missing_timestamp": "timestamp",
+    "bad_timestamp": "timestamp",
+    "bad_start_timestamp": "start_timestamp",
+    "start_after_end": "start_timestamp",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreparePlan:
+    """What to prepare: the staged relation, its mapping and how to read it."""
+
+    dataset_id: int
+    source: str
+    mapping: ColumnMapping
+    ts_format: TimestampFormat
+    start_format: TimestampFormat | None
+    position_sql: str
+    attribute_columns: tuple[str, ...]
+    dedupe: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreparedCounts:
+    """Counts of what was written for one dataset."""
+
+    events: int
+    cases: int
+    activities: int
+    resources: int
+    variants: int
+    quarantined: int
+    duplicates: int
+    has_start_ts: bool
+    event_attributes: dict[str, str]
+    case_attributes: dict[str, str]
+
+
+def _text(column: str | None) -> str:
+    return "NULL" if column is None else f"NULLIF(trim(CAST(s.{qi(column)} AS VARCHAR)), '')"
+
+
+def _parse_sql(plan: PreparePlan) -> str:
+    m = plan.mapping
+    ts_raw = f"s.{qi(m.timestamp)}"
+    start = "NULL::TIMESTAMPTZ"
+    start_check = "FALSE"
+    if m.start_timestamp and plan.start_format:
+        raw = f"s.{qi(m.start_timestamp)}"
+        start = timestamp_sql(raw, plan.start_format)
+        start_check = f"{_text(m.start_timestamp)} IS NOT NULL AND start_ts IS NULL"
+    return f"""
+        SELECT s._row,
+               {_text(m.case)} AS case_id,
+               {_text(m.activity)} AS activity,
+               {timestamp_sql(ts_raw, plan.ts_format)} AS ts,
+               CAST({offset_sql(ts_raw, plan.ts_format)} AS SMALLINT) AS utc_offset_min,
+               {start} AS start_ts,
+               {_text(m.resource)} AS resource,
+               lower({_text(m.lifecycle)}) AS lifecycle,
+               CASE WHEN case_id IS NULL THEN 'missing_case'
+                    WHEN activity IS NULL THEN 'missing_activity'
+                    WHEN {_text(m.timestamp)} IS NULL THEN 'missing_timestamp'
+                    WHEN ts IS NULL THEN 'bad_timestamp'
+                    WHEN {start_check} THEN 'bad_start_timestamp'
+                    WHEN start_ts > ts THEN 'start_after_end'
+               END AS reason
+        FROM {qi(plan.source)} s"""
+
+
+def _source_columns(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
+    rows = con.execute(f"DESCRIBE {qi(source)}").fetchall()
+    return {str(r[0]): str(r[1]) for r in rows if not str(r[0]).startswith("_")}
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> int:
+    row = fetch_row(con, sql, params)
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def count_duplicates(con: duckdb.DuckDBPyConnection, source: str) -> int:
+    """Rows identical to an earlier row on every source column."""
+    cols = ", ".join(qi(c) for c in _source_columns(con, source))
+    return _count(
+        con,
+        f"SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {qi(source)})) FROM {qi(source)}",
+    )
+
+
+def _mark_duplicates(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    cols = ", ".join(f"s.{qi(c)}" for c in _source_columns(con, source))
+    con.execute(f"""
+        UPDATE _p SET reason = 'duplicate' FROM (
+            SELECT _row FROM {qi(source)} s
+            QUALIFY row_number() OVER (PARTITION BY {cols} ORDER BY _row) > 1) d
+        WHERE _p._row = d._row AND _p.reason IS NULL""")
+
+
+def _pair_lifecycle(con: duckdb.DuckDBPyConnection) -> None:
+    """Give each 'complete' event the timestamp of its 'start' (FIFO per case and activity)."""
+    con.execute("""
+        UPDATE _p SET start_ts = pair.start_ts FROM (
+            WITH s AS (SELECT case_id, activity, ts AS start_ts,
+                              row_number() OVER (PARTITION BY case_id, activity ORDER BY ts, _row) AS k
+                       FROM _p WHERE reason IS NULL AND lifecycle = 'start'),
+                 c AS (SELECT _row, case_id, activity, ts,
+                              row_number() OVER (PARTITION BY case_id, activity ORDER BY ts, _row) AS k
+                       FROM _p WHERE reason IS NULL AND lifecycle = 'complete')
+            SELECT c._row, s.start_ts FROM c JOIN s USING (case_id, activity, k)
+            WHERE s.start_ts <= c.ts) pair
+        WHERE _p._row = pair._row AND _p.start_ts IS NULL""")
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, plan: PreparePlan) -> int:
+    import pyarrow as pa
+
+    m = plan.mapping.as_dict()
+    codes = list(REASONS)
+    texts = [
+        REASONS[c] + (f" (column {m[_REASON_COLUMN[c]]!r})" if c in _REASON_COLUMN else "")
+        for c in codes
+    ]
+    con.register("_reasons", pa.table({"code": codes, "text": texts}))
+    con.execute(
+        f"""INSERT INTO quarantine
+            SELECT ?, s._row, {plan.position_sql}, r.text, to_json(s)
+            FROM _p p JOIN {qi(plan.source)} s USING (_row) JOIN _reasons r ON p.reason = r.code
+            ORDER BY s._row""",
+        [plan.dataset_id],
+    )
+    con.unregister("_reasons")
+    return _count(con, "SELECT count(*) FROM _p WHERE reason IS NOT NULL")
+
+
+def _dictionaries(con: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    con.execute("""
+        CREATE TEMP TABLE _a AS
+        SELECT activity, (row_number() OVER (ORDER BY activity) - 1)::INTEGER AS activity_no,
+               count(*) AS events
+        FROM _p WHERE reason IS NULL GROUP BY activity""")
+    con.execute("""
+        CREATE TEMP TABLE _c AS
+        SELECT case_id, (row_number() OVER (ORDER BY min(ts), case_id) - 1)::INTEGER AS case_no,
+               count(*)::INTEGER AS events, min(ts) AS first_ts, max(ts) AS last_ts
+        FROM _p WHERE reason IS NULL GROUP BY case_id""")
+    con.execute(
+        "INSERT INTO activities SELECT ?, activity_no, activity, events FROM _a", [dataset_id]
+    )
+
+
+def _events(con: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+    con.execute(
+        """
+        INSERT INTO events
+        SELECT ?, c.case_no, (row_number() OVER w - 1)::INTEGER, a.activity_no, p._row,
+               p.ts, p.start_ts, p.utc_offset_min, p.resource, p.lifecycle,
+               lead(a.activity_no) OVER w,
+               epoch_us(lead(p.ts) OVER w) - epoch_us(p.ts)
+        FROM _p p JOIN _c c USING (case_id) JOIN _a a USING (activity)
+        WHERE p.reason IS NULL
+        WINDOW w AS (PARTITION BY c.case_no ORDER BY p.ts, p._row)
+        ORDER BY c.case_no, p.ts, p._row""",
+        [dataset_id],
+    )
+
+
+def _variants(con: duckdb.DuckDBPyConnection, dataset_id: int) -> int:
+    con.execute(
+        """CREATE TEMP TABLE _cv AS
+           SELECT case_no, list(activity_no ORDER BY position) AS seq
+           FROM events WHERE dataset_id = ? GROUP BY case_no""",
+        [dataset_id],
+    )
+    con.execute("""
+        CREATE TEMP TABLE _v AS
+        SELECT seq, count(*) AS cases,
+               (row_number() OVER (ORDER BY count(*) DESC, min(case_no)) - 1)::INTEGER AS variant_no
+        FROM _cv GROUP BY seq""")
+    con.execute(
+        "INSERT INTO variants SELECT ?, variant_no, seq, cases FROM _v ORDER BY variant_no",
+        [dataset_id],
+    )
+    con.execute(
+        """INSERT INTO cases
+           SELECT ?, c.case_no, c.case_id, c.events, c.first_ts, c.last_ts, v.variant_no
+           FROM _c c JOIN _cv USING (case_no) JOIN _v v USING (seq) ORDER BY c.case_no""",
+        [dataset_id],
+    )
+    return _count(con, "SELECT count(*) FROM _v")
+
+
+def prepare_events(con: duckdb.DuckDBPyConnection, plan: PreparePlan) -> PreparedCounts:
+    """Write events, cases, activities, variants, quarantine and attribute tables for one dataset."""
+    from eventlogs.attributes import write_attribute_tables
+
+    con.execute(f"CREATE TEMP TABLE _p AS {_parse_sql(plan)}")
+    duplicates = count_duplicates(con, plan.source)
+    if plan.dedupe and duplicates:
+        _mark_duplicates(con, plan.source)
+    if plan.mapping.lifecycle:
+        _pair_lifecycle(con)
+    quarantined = _quarantine(con, plan)
+    _dictionaries(con, plan.dataset_id)
+    _events(con, plan.dataset_id)
+    variants = _variants(con, plan.dataset_id)
+    columns = _source_columns(con, plan.source)
+    attrs = {c: t for c, t in columns.items() if c in plan.attribute_columns}
+    event_attrs, case_attrs = write_attribute_tables(
+        con, dataset_id=plan.dataset_id, source=plan.source, columns=attrs
+    )
+    did = [plan.dataset_id]
+    counts = fetch_row(
+        con,
+        """SELECT count(*), count(DISTINCT case_no), count(DISTINCT activity_no),
+                  count(DISTINCT resource), bool_or(start_ts IS NOT NULL)
+           FROM events WHERE dataset_id = ?""",
+        did,
+    )
+    assert counts is not None
+    for table in ("_p", "_a", "_c", "_cv", "_v"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return PreparedCounts(
+        events=int(counts[0]),
+        cases=int(counts[1]),
+        activities=int(counts[2]),
+        resources=int(counts[3]),
+        variants=variants,
+        quarantined=quarantined,
+        duplicates=duplicates,
+        has_start_ts=bool(counts[4]),
+        event_attributes=event_attrs,
+        case_attributes=case_attrs,
+    )

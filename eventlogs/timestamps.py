@@ -1,0 +1,419 @@
+"""Recognise how a raw timestamp column is written and parse it in DuckDB.
+
+Detection runs in Python on a sample of distinct non-null values and returns a
+``TimestampFormat``; parsing runs in DuckDB as one vectorised SQL expression
+(``timestamp_sql``) giving TIMESTAMPTZ in UTC, NULL where a value does not parse
+(the caller quarantines those rows). ``offset_sql`` gives the local UTC offset in
+minutes that goes with each value.
+
+Rules, in short (details on each helper):
+
+* ISO 8601 is read with ``TRY_CAST`` (no regex); a regex only pulls out the
+  offset. Values with an offset (``Z``, ``+02``, ``+0200``, ``+02:00``) are absolute;
+  values without one are wall-clock times in ``time_zone`` (DuckDB ``timezone()``,
+  from the ICU extension statically linked into the duckdb wheel, so nothing is
+  downloaded). Results never depend on the session time zone.
+* Day/month/year: a first field > 12 proves day-first, a second field > 12 proves
+  month-first; both in one column is an error; neither needs --dayfirst or
+  --monthfirst. An explicit choice wins unless the data contradicts it.
+* Numbers: epoch seconds 1e8..1e10, epoch milliseconds 1e11..1e13, Excel serial
+  days 20000..80000 (1900 system); values outside the chosen range give NULL.
+  Whole numbers that fill their range densely (ids such as 1..500 or
+  100000001..100000500) are not timestamps unless the column name says so.
+* Offsets: the value's own offset when it has one; otherwise the offset of
+  ``time_zone`` at that instant (0 for UTC), also for epoch and native values.
+
+Imports: standard library, eventlogs.errors (no database: SQL is returned as text).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zoneinfo
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from eventlogs.errors import AmbiguousTimestampError, ConfigurationError, InputError
+
+KINDS = ("native", "iso", "pattern", "epoch_s", "epoch_ms", "excel_serial")
+MIN_SHARE = 0.8  # share of the sample one format must parse to be chosen
+ID_DENSITY = 0.1  # whole numbers filling >= 10% of [min, max] look like ids
+NUMERIC_RANGES = {  # kind -> plausible magnitudes (inclusive)
+    "excel_serial": (20_000.0, 80_000.0),  # 1954-10-04 .. 2119-01-10
+    "epoch_s": (1e8, 1e10),  # 1973-03-03 .. 2286-11-20
+    "epoch_ms": (1e11, 1e13),  # 1973-03-03 .. 2286-11-20
+}
+_SPACE = " \t\r\n"
+_SQL_SPACE = "' ' || chr(9) || chr(10) || chr(13)"
+_TIME = r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:(?P<fs>[.,])(?P<f>\d{1,9}))?)?"
+_AMPM = r"(?:(?P<sp>\s*)(?P<ap>[AaPp][Mm]))?"
+ISO_RE = re.compile(
+    r"^\d{4}-\d{1,2}-\d{1,2}"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?P<off>Z|[+-]\d{2}(?::?\d{2})?)?)?$",
+    re.ASCII,
+)
+DMY_RE = re.compile(
+    r"^(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
+    rf"(?:\s+{_TIME}{_AMPM})?$",
+    re.ASCII,
+)
+YMD_RE = re.compile(
+    rf"^\d{{4}}(?P<sep>[/.])\d{{1,2}}(?P=sep)\d{{1,2}}(?:\s+{_TIME}{_AMPM})?$", re.ASCII
+)
+NUMBER_RE = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
+# Offset at the end of an ISO value, only after a time (so '2021-03-04' has none).
+_OFFSET_SQL_RE = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?([+-]\d{2}(?::?\d{2})?|Z)$"
+_TS_NAME_PARTS = ("time", "date", "stamp", "datum", "zeit", "fecha", "heure")
+_TS_NAME_WORDS = {"ts", "at", "when", "start", "end", "complete", "completed", "created"}
+_NATIVE_PREFIXES = ("TIMESTAMP", "DATETIME", "DATE")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimestampFormat:
+    """How one raw timestamp column is written; ``describe()`` is recorded on the dataset.
+
+    >>> TimestampFormat(kind="epoch_ms").describe()
+    'epoch milliseconds'
+    """
+
+    kind: str  # one of KINDS
+    patterns: tuple[str, ...] = ()  # DuckDB strptime patterns, for kind 'pattern'
+    dayfirst: bool | None = None  # for day/month patterns; None for year-first
+    time_zone: str = "UTC"  # IANA zone in which values WITHOUT an offset are read
+    has_offsets: bool = False  # values carry explicit UTC offsets (native: TIMESTAMPTZ)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ConfigurationError(f"timestamp kind {self.kind!r} unknown; use one of {KINDS}")
+        if self.kind == "pattern" and not self.patterns:
+            raise ConfigurationError("timestamp kind 'pattern' needs at least one pattern")
+
+    def describe(self) -> str:
+        """Human text, e.g. '%d/%m/%Y %H:%M (day-first), naive read as Europe/London'."""
+        naive = f"naive read as {self.time_zone}"
+        if self.kind == "native":
+            if self.has_offsets:
+                return "native TIMESTAMP WITH TIME ZONE (absolute instants)"
+            return f"native TIMESTAMP, {naive}"
+        if self.kind == "iso" and self.has_offsets:
+            rest = "" if _is_utc(self.time_zone) else f"; without one, read as {self.time_zone}"
+            return "ISO 8601 with UTC offsets" + rest
+        if self.kind == "iso":
+            return f"ISO 8601 without offsets, {naive}"
+        if self.kind == "pattern":
+            order = {True: "day-first", False: "month-first", None: "year-first"}[self.dayfirst]
+            return f"{' | '.join(self.patterns)} ({order}), {naive}"
+        if self.kind == "excel_serial":
+            return f"Excel serial days (1900 system), {naive}"
+        return {"epoch_s": "epoch seconds", "epoch_ms": "epoch milliseconds"}[self.kind]
+
+
+def detect_timestamp_format(
+    values: Sequence[object],
+    *,
+    column: str,
+    file: str,
+    source_type: str = "VARCHAR",
+    dayfirst: bool | None = None,
+    time_zone: str = "UTC",
+) -> TimestampFormat:
+    """Work out how ``values`` (distinct non-null sample of one column) are written.
+
+    >>> detect_timestamp_format(["30/12/2010 14:32", "01/07/2021 09:00"], column="Date",
+    ...                         file="claims.csv").describe()
+    '%d/%m/%Y %H:%M (day-first), naive read as UTC'
+    """
+    check_time_zone(time_zone)
+    if _is_native(source_type):
+        tz_aware = "TIME ZONE" in source_type.upper() or "TZ" in source_type.upper()
+        return TimestampFormat(kind="native", time_zone=time_zone, has_offsets=tz_aware)
+    texts = _texts(values)
+    if not texts:
+        raise InputError(
+            f"column {column!r} in {file} has no values to read as timestamps; "
+            "pass --timestamp to choose another column"
+        )
+    candidates = _candidates(texts, _numbers(values), column=column)
+    kind, count = max(candidates.items(), key=lambda item: item[1])
+    if count < MIN_SHARE * len(texts):
+        raise _nothing_fits(texts, column=column, file=file)
+    where = {"column": column, "file": file, "time_zone": time_zone}
+    if kind == "iso":
+        has_offsets = any(m["off"] for t in texts if (m := ISO_RE.match(t)))
+        return TimestampFormat(kind="iso", time_zone=time_zone, has_offsets=has_offsets)
+    if kind == "dmy":
+        return _daymonth_format(texts, dayfirst=dayfirst, **where)
+    if kind == "ymd":
+        matches = [m for t in texts if (m := YMD_RE.match(t))]
+        layouts = [f"%Y{m['sep']}%m{m['sep']}%d{_time_pattern(m)}" for m in matches]
+        return TimestampFormat(kind="pattern", patterns=_ordered(layouts), time_zone=time_zone)
+    return TimestampFormat(kind=kind, time_zone=time_zone)
+
+
+def check_time_zone(time_zone: str) -> None:
+    """Refuse a time zone that is not an IANA name (DuckDB's ICU knows the same names)."""
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(
+            f"time zone {time_zone!r} is not a known IANA zone; "
+            "pass --timezone with a name such as Europe/London or UTC"
+        ) from exc
+
+
+def looks_like_timestamps(values: Sequence[object], *, source_type: str = "VARCHAR") -> float:
+    """Share (0..1) of the sample that one supported format parses.
+
+    Numbers count only when their magnitudes are plausible and they are not
+    id-like (see ``_is_id_like``): there is no column name to vouch for them here.
+
+    >>> looks_like_timestamps(["2021-03-04", "2021-03-05T10:00:00Z"])
+    1.0
+    >>> looks_like_timestamps([str(i) for i in range(1, 501)])
+    0.0
+    """
+    if _is_native(source_type):
+        return 1.0
+    texts = _texts(values)
+    if not texts:
+        return 0.0
+    candidates = _candidates(texts, _numbers(values), column="")
+    return min(1.0, max(candidates.values()) / len(texts))
+
+
+def timestamp_sql(column_sql: str, fmt: TimestampFormat) -> str:
+    """DuckDB expression over the (quoted) column: TIMESTAMPTZ in UTC, NULL if unparseable.
+
+    >>> timestamp_sql('"ts"', TimestampFormat(kind="native", has_offsets=True))
+    'CAST("ts" AS TIMESTAMPTZ)'
+    """
+    zone = _literal(fmt.time_zone)
+    if fmt.kind == "native":
+        if fmt.has_offsets:
+            return f"CAST({column_sql} AS TIMESTAMPTZ)"
+        return f"timezone({zone}, CAST({column_sql} AS TIMESTAMP))"
+    text = _text_sql(column_sql)
+    if fmt.kind == "iso":
+        # Offset present: absolute instant. Absent: wall clock in the zone. TRY_CAST
+        # to TIMESTAMP would silently drop an offset, hence the branch.
+        return (
+            f"CASE WHEN {_iso_offset_text(text)} <> '' THEN TRY_CAST({text} AS TIMESTAMPTZ) "
+            f"ELSE timezone({zone}, TRY_CAST({text} AS TIMESTAMP)) END"
+        )
+    if fmt.kind == "pattern":
+        patterns = ", ".join(_literal(p) for p in fmt.patterns)
+        return f"timezone({zone}, try_strptime({text}, [{patterns}]))"
+    low, high = NUMERIC_RANGES[fmt.kind]
+    number = f"TRY_CAST({column_sql} AS DOUBLE)"  # the cast itself tolerates whitespace
+    if fmt.kind == "excel_serial":  # local wall clock, rounded to the millisecond
+        millis = f"CAST(round({number} * 86400000) AS BIGINT)"
+        value = f"timezone({zone}, TIMESTAMP '1899-12-30' + to_milliseconds({millis}))"
+    else:  # absolute instants, rounded to the microsecond
+        scale = 1_000_000 if fmt.kind == "epoch_s" else 1_000
+        value = f"timezone('UTC', make_timestamp(CAST(round({number} * {scale}) AS BIGINT)))"
+    return f"CASE WHEN {number} BETWEEN {low:.0f} AND {high:.0f} THEN {value} END"
+
+
+def offset_sql(column_sql: str, fmt: TimestampFormat) -> str:
+    """DuckDB expression: the value's UTC offset in minutes (SMALLINT), NULL if unparseable.
+
+    An offset written in the value wins ('+02:00' -> 120, 'Z' -> 0); otherwise the
+    offset of ``fmt.time_zone`` at that instant (always 0 for UTC).
+
+    >>> offset_sql('"ts"', TimestampFormat(kind="epoch_s"))[:9]
+    'CAST(CASE'
+    """
+    instant = timestamp_sql(column_sql, fmt)
+    zone_offset = _zone_offset_sql(instant, fmt.time_zone)
+    if fmt.kind != "iso":
+        return f"CAST(CASE WHEN {instant} IS NOT NULL THEN {zone_offset} END AS SMALLINT)"
+    written = _iso_offset_text(_text_sql(column_sql))
+    digits = f"replace(substr({written}, 2), ':', '')"
+    hours = f"CAST(left({digits}, 2) AS INTEGER)"
+    minutes = f"({hours} * 60 + COALESCE(TRY_CAST(substr({digits}, 3) AS INTEGER), 0))"
+    sign = f"(CASE WHEN left({written}, 1) = '-' THEN -1 ELSE 1 END)"
+    return (
+        f"CAST(CASE WHEN {instant} IS NULL THEN NULL WHEN {written} = 'Z' THEN 0 "
+        f"WHEN {written} <> '' THEN {sign} * {minutes} ELSE {zone_offset} END AS SMALLINT)"
+    )
+
+
+# --- detection helpers -------------------------------------------------------------
+
+
+def _candidates(texts: list[str], numbers: list[float], *, column: str) -> dict[str, int]:
+    """How many sample values each format family reads (numbers: the best range)."""
+    counts = {
+        "iso": sum(1 for t in texts if ISO_RE.match(t)),
+        "dmy": sum(1 for t in texts if (m := DMY_RE.match(t)) and _valid_daymonth(m)),
+        "ymd": sum(1 for t in texts if YMD_RE.match(t)),
+    }
+    for kind, (low, high) in NUMERIC_RANGES.items():
+        inside = [x for x in numbers if low <= x <= high]
+        trusted = _timestamp_like_name(column) or not _is_id_like(inside)
+        counts[kind] = len(inside) if trusted else 0
+    return counts
+
+
+def _daymonth_format(
+    texts: list[str], *, column: str, file: str, dayfirst: bool | None, time_zone: str
+) -> TimestampFormat:
+    """Day/month/year values: choose the order, then one pattern per layout seen."""
+    matches = [m for t in texts if (m := DMY_RE.match(t)) and _valid_daymonth(m)]
+    chosen = _choose_dayfirst(matches, dayfirst=dayfirst, where=f"column {column!r} in {file}")
+    first, second = ("%d", "%m") if chosen else ("%m", "%d")
+    patterns = [
+        f"{first}{m['sep']}{second}{m['sep']}{'%Y' if len(m['y']) == 4 else '%y'}"
+        + _time_pattern(m)
+        for m in matches
+    ]
+    return TimestampFormat(
+        kind="pattern", patterns=_ordered(patterns), dayfirst=chosen, time_zone=time_zone
+    )
+
+
+def _choose_dayfirst(matches: list[re.Match[str]], *, dayfirst: bool | None, where: str) -> bool:
+    """A first field > 12 proves day-first, a second field > 12 month-first.
+
+    An explicit choice wins over ambiguity but not over data that contradicts it.
+    """
+    day_ex = next((m.string for m in matches if int(m["a"]) > 12), None)
+    month_ex = next((m.string for m in matches if int(m["b"]) > 12), None)
+    if dayfirst is True and month_ex:
+        raise InputError(
+            f"{where}: --dayfirst was given but {month_ex!r} has a second field above 12, "
+            "so it is month-first; pass --monthfirst or fix the file"
+        )
+    if dayfirst is False and day_ex:
+        raise InputError(
+            f"{where}: --monthfirst was given but {day_ex!r} has a first field above 12, "
+            "so it is day-first; pass --dayfirst or fix the file"
+        )
+    if day_ex and month_ex:
+        raise InputError(
+            f"{where}: dates are inconsistent: {day_ex!r} is day-first but {month_ex!r} is "
+            "month-first; use one order in the whole column"
+        )
+    if dayfirst is not None:
+        return dayfirst
+    if day_ex or month_ex:
+        return bool(day_ex)
+    raise AmbiguousTimestampError(
+        f"{where}: dates such as {matches[0].string} could be day-first or month-first; "
+        "pass --dayfirst or --monthfirst"
+    )
+
+
+def _time_pattern(match: re.Match[str]) -> str:
+    """The strptime time part for one matched value ('' for date only)."""
+    if not match["h"]:
+        return ""
+    pattern = (" %I" if match["ap"] else " %H") + ":%M"
+    if match["s"]:
+        pattern += ":%S"
+    if match["f"]:
+        pattern += match["fs"] + "%n"  # %n reads 1..9 digits of a fraction
+    if match["ap"]:
+        pattern += (" " if match["sp"] else "") + "%p"
+    return pattern
+
+
+def _valid_daymonth(match: re.Match[str]) -> bool:
+    """Both fields 1..31 and at least one of them a possible month; time in range."""
+    a, b = int(match["a"]), int(match["b"])
+    if not (1 <= a <= 31 and 1 <= b <= 31 and min(a, b) <= 12):
+        return False
+    return not match["h"] or (int(match["h"]) <= 23 and int(match["mi"]) <= 59)
+
+
+def _is_id_like(numbers: list[float]) -> bool:
+    """Whole numbers that fill their range densely (1..500, 100000001..100000500).
+
+    Real timestamps are sparse in their range (seconds or milliseconds between
+    events) or carry fractions (Excel times of day). Whole-day Excel dates are
+    dense too, so they need a timestamp-like column name.
+    """
+    if not numbers or any(x != int(x) for x in numbers):
+        return False
+    distinct = len(set(numbers))
+    return distinct / (max(numbers) - min(numbers) + 1) >= ID_DENSITY
+
+
+def _timestamp_like_name(column: str) -> bool:
+    """'Timestamp', 'event_date', 'CreatedAt', 'ts', 'Startzeit', 'time:timestamp'..."""
+    low = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", column).lower()
+    words = set(re.split(r"[^a-z0-9]+", low))
+    return any(part in low for part in _TS_NAME_PARTS) or bool(words & _TS_NAME_WORDS)
+
+
+def _texts(values: Sequence[object]) -> list[str]:
+    return [s for v in values if v is not None and (s := str(v).strip(_SPACE))]
+
+
+def _numbers(values: Sequence[object]) -> list[float]:
+    """Finite numbers in the sample: numeric objects and numeric strings (not bools)."""
+    found: list[float] = []
+    for value in values:
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float | Decimal):
+            number = float(value)
+        elif isinstance(value, str) and NUMBER_RE.match(value.strip(_SPACE)):
+            number = float(value.strip(_SPACE))
+        else:
+            continue
+        if math.isfinite(number):
+            found.append(number)
+    return found
+
+
+def _nothing_fits(texts: list[str], *, column: str, file: str) -> InputError:
+    examples = ", ".join(repr(t) for t in texts[:3])
+    return InputError(
+        f"column {column!r} in {file}: values such as {examples} are not timestamps in any "
+        "supported format (ISO 8601, day/month/year, epoch seconds or milliseconds, Excel "
+        "serial days); pass --timestamp to choose another column, --dayfirst or --monthfirst "
+        "for day/month order, --timezone for the zone of values without an offset"
+    )
+
+
+def _ordered(patterns: list[str]) -> tuple[str, ...]:
+    """Distinct patterns, most frequent first (try_strptime tries them in order)."""
+    return tuple(p for p, _ in Counter(patterns).most_common())
+
+
+def _is_native(source_type: str) -> bool:
+    return source_type.strip().upper().startswith(_NATIVE_PREFIXES)
+
+
+def _is_utc(time_zone: str) -> bool:
+    return time_zone.upper() in {"UTC", "ETC/UTC", "GMT", "ETC/GMT", "ZULU", "UCT"}
+
+
+# --- SQL helpers ---------------------------------------------------------------------
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (patterns and zone names cannot be bound in an expression)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _text_sql(column_sql: str) -> str:
+    return f"trim(CAST({column_sql} AS VARCHAR), {_SQL_SPACE})"
+
+
+def _iso_offset_text(text_sql: str) -> str:
+    """The offset written at the end of an ISO value ('+02:00', 'Z'), else ''."""
+    return f"regexp_extract({text_sql}, {_literal(_OFFSET_SQL_RE)}, 1)"
+
+
+def _zone_offset_sql(instant_sql: str, time_zone: str) -> str:
+    """Minutes ahead of UTC of the zone's wall clock at the instant."""
+    if _is_utc(time_zone):
+        return "0"
+    local = f"timezone({_literal(time_zone)}, {instant_sql})"
+    utc = f"timezone('UTC', {instant_sql})"
+    return f"round((epoch({local}) - epoch({utc})) / 60)"
