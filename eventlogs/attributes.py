@@ -24,6 +24,13 @@ def _blank_to_null(column: str) -> str:
     return f"NULLIF(trim(s.{qi(column)}), '')"
 
 
+def _cast(value_sql: str, sql_type: str) -> str:
+    """TRY_CAST, but strict for integers (DuckDB would round '12.5' to 13)."""
+    if sql_type == "BIGINT":
+        return f"CASE WHEN regexp_full_match({value_sql}, '[+-]?[0-9]+') THEN TRY_CAST({value_sql} AS BIGINT) END"
+    return f"TRY_CAST({value_sql} AS {sql_type})"
+
+
 def infer_types(
     con: duckdb.DuckDBPyConnection, source: str, columns: dict[str, str]
 ) -> dict[str, str]:
@@ -36,7 +43,7 @@ def infer_types(
     for c in text_cols:
         v = _blank_to_null(c)
         parts.append(f"count({v})")
-        parts.extend(f"count(TRY_CAST({v} AS {t}))" for t in _CANDIDATES)
+        parts.extend(f"count({_cast(v, t)})" for t in _CANDIDATES)
     row = fetch_row(con, f"SELECT {', '.join(parts)} FROM {qi(source)} s")
     assert row is not None
     width = 1 + len(_CANDIDATES)
@@ -56,7 +63,7 @@ def infer_types(
 def _value(column: str, sql_type: str, source_type: str) -> str:
     if source_type == "VARCHAR":
         v = _blank_to_null(column)
-        return v if sql_type == "VARCHAR" else f"TRY_CAST({v} AS {sql_type})"
+        return v if sql_type == "VARCHAR" else _cast(v, sql_type)
     return f"s.{qi(column)}"
 
 

@@ -123,7 +123,7 @@ def _stage(
         staged = stage_xes(
             con, path, table=table, progress=lambda f: progress("reading XES", 0.05 + 0.45 * f)
         )
-        return StagedTable(table=table, base=table, rows=staged.rows, position_kind="xml")
+        return StagedTable(table=table, base=table, rows=staged.rows, position_kind="column:line")
     progress(f"reading {fmt.upper()}", 0.05)
     if fmt == "csv":
         return stage_csv(con, path, table=table, gz=gz)
@@ -133,12 +133,14 @@ def _stage(
 
 
 def _position_sql(staged: StagedTable) -> str:
-    if staged.position_kind == "xml":
-        return "'line ' || s._line"
-    if staged.position_kind == "line" and staged.rejects:
+    """SQL for where a staged row stands in its source, as people count (1-based)."""
+    kind = staged.position_kind
+    if kind.startswith("column:"):  # the reader recorded it: XES source line, sheet row
+        return f"'{kind.split(':')[1]} ' || s._line"
+    if kind == "line" and staged.rejects:  # CSV: data rows are lines after the header
         bounds = ", ".join(str(r.line - 1 - i) for i, r in enumerate(staged.rejects, start=1))
         return f"'line ' || (s._row + 2 + len(list_filter([{bounds}], b -> b <= s._row)))"
-    if staged.position_kind == "line":
+    if kind == "line":
         return "'line ' || (s._row + 2)"
     return "'row ' || (s._row + 1)"
 

@@ -65,7 +65,7 @@ YMD_RE = re.compile(
 )
 NUMBER_RE = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
 # Offset at the end of an ISO value, only after a time (so '2021-03-04' has none).
-_OFFSET_SQL_RE = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?([+-]\d{2}(?::?\d{2})?|Z)$"
+_OFFSET_SQL_RE = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?([+-]\d{2}(?::?\d{2})?|Z)\s*$"
 _TS_NAME_PARTS = ("time", "date", "stamp", "datum", "zeit", "fecha", "heure")
 _TS_NAME_WORDS = {"ts", "at", "when", "start", "end", "complete", "completed", "created"}
 _NATIVE_PREFIXES = ("TIMESTAMP", "DATETIME", "DATE")
@@ -195,17 +195,17 @@ def timestamp_sql(column_sql: str, fmt: TimestampFormat) -> str:
         if fmt.has_offsets:
             return f"CAST({column_sql} AS TIMESTAMPTZ)"
         return f"timezone({zone}, CAST({column_sql} AS TIMESTAMP))"
-    text = _text_sql(column_sql)
+    text = f"CAST({column_sql} AS VARCHAR)"
     if fmt.kind == "iso":
-        # Offset present: absolute instant. Absent: wall clock in the zone. TRY_CAST
-        # to TIMESTAMP would silently drop an offset, hence the branch.
-        return (
-            f"CASE WHEN {_iso_offset_text(text)} <> '' THEN TRY_CAST({text} AS TIMESTAMPTZ) "
-            f"ELSE timezone({zone}, TRY_CAST({text} AS TIMESTAMP)) END"
-        )
+        # Offset written: an absolute instant. None: wall clock in the zone (a plain
+        # TRY_CAST to TIMESTAMP would silently drop an offset, hence the branch).
+        has_offset = f"regexp_matches({text}, {_literal(_OFFSET_SQL_RE)})"
+        absolute = _trimmed_if_null(text, "TRY_CAST({} AS TIMESTAMPTZ)")
+        local = _trimmed_if_null(text, "TRY_CAST({} AS TIMESTAMP)")
+        return f"CASE WHEN {has_offset} THEN {absolute} ELSE timezone({zone}, {local}) END"
     if fmt.kind == "pattern":
-        patterns = ", ".join(_literal(p) for p in fmt.patterns)
-        return f"timezone({zone}, try_strptime({text}, [{patterns}]))"
+        patterns = "[" + ", ".join(_literal(p) for p in fmt.patterns) + "]"
+        return f"timezone({zone}, {_trimmed_if_null(text, 'try_strptime({}, ' + patterns + ')')})"
     low, high = NUMERIC_RANGES[fmt.kind]
     number = f"TRY_CAST({column_sql} AS DOUBLE)"  # the cast itself tolerates whitespace
     if fmt.kind == "excel_serial":  # local wall clock, rounded to the millisecond
@@ -230,7 +230,7 @@ def offset_sql(column_sql: str, fmt: TimestampFormat) -> str:
     zone_offset = _zone_offset_sql(instant, fmt.time_zone)
     if fmt.kind != "iso":
         return f"CAST(CASE WHEN {instant} IS NOT NULL THEN {zone_offset} END AS SMALLINT)"
-    written = _iso_offset_text(_text_sql(column_sql))
+    written = f"regexp_extract(CAST({column_sql} AS VARCHAR), {_literal(_OFFSET_SQL_RE)}, 1)"
     digits = f"replace(substr({written}, 2), ':', '')"
     hours = f"CAST(left({digits}, 2) AS INTEGER)"
     minutes = f"({hours} * 60 + COALESCE(TRY_CAST(substr({digits}, 3) AS INTEGER), 0))"
@@ -401,13 +401,14 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _text_sql(column_sql: str) -> str:
-    return f"trim(CAST({column_sql} AS VARCHAR), {_SQL_SPACE})"
+def _trimmed_if_null(text_sql: str, template: str) -> str:
+    """Parse as is, and only where that fails retry on the trimmed text.
 
-
-def _iso_offset_text(text_sql: str) -> str:
-    """The offset written at the end of an ISO value ('+02:00', 'Z'), else ''."""
-    return f"regexp_extract({text_sql}, {_literal(_OFFSET_SQL_RE)}, 1)"
+    DuckDB's casts accept some surrounding whitespace but not all (a newline, a
+    space after a date); trimming every row would cost more than the parse itself.
+    """
+    trimmed = f"trim({text_sql}, {_SQL_SPACE})"
+    return f"COALESCE({template.format(text_sql)}, {template.format(trimmed)})"
 
 
 def _zone_offset_sql(instant_sql: str, time_zone: str) -> str:

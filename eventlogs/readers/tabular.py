@@ -162,7 +162,6 @@ def stage_xlsx(
 ) -> StagedTable:
     """Stage the first (or named) sheet of an .xlsx workbook, streaming its rows as text."""
     import openpyxl
-    import pyarrow as pa
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -180,21 +179,23 @@ def stage_xlsx(
         names = _unique_names([_cell_text(h) or f"column{i}" for i, h in enumerate(header)])
         q = quote_identifier(table)
         cols = ", ".join(f"{quote_identifier(n)} VARCHAR" for n in names)
-        con.execute(f"CREATE TEMP TABLE {q} ({cols}, _row BIGINT)")
+        con.execute(f"CREATE TEMP TABLE {q} ({cols}, _row BIGINT, _line BIGINT)")
         total = 0
         batch: list[list[str | None]] = [[] for _ in names]
-        for values in rows_iter:
+        lines: list[int] = []
+        for line, values in enumerate(rows_iter, start=2):
             if all(v is None for v in values):
                 continue
             for i in range(len(names)):
                 batch[i].append(_cell_text(values[i]) if i < len(values) else None)
+            lines.append(line)
             if len(batch[0]) >= 50_000:
-                total = _flush(con, q, names, batch, total, pa)
-        total = _flush(con, q, names, batch, total, pa)
+                total = _flush(con, q, names, batch, lines, total)
+        total = _flush(con, q, names, batch, lines, total)
     finally:
         book.close()
     _check_columns(con, table, path.name)
-    return StagedTable(table=table, base=table, rows=total)
+    return StagedTable(table=table, base=table, rows=total, position_kind="column:row")
 
 
 def _flush(
@@ -202,8 +203,8 @@ def _flush(
     q: str,
     names: list[str],
     batch: list[list[str | None]],
+    lines: list[int],
     total: int,
-    pa: object,
 ) -> int:
     import pyarrow
 
@@ -212,12 +213,14 @@ def _flush(
         return total
     arrays = [pyarrow.array(col, type=pyarrow.string()) for col in batch]
     arrays.append(pyarrow.array(range(total, total + n), type=pyarrow.int64()))
-    chunk = pyarrow.Table.from_arrays(arrays, names=[*names, "_row"])
+    arrays.append(pyarrow.array(lines, type=pyarrow.int64()))
+    chunk = pyarrow.Table.from_arrays(arrays, names=[*names, "_row", "_line"])
     con.register("_xlsx_chunk", chunk)
     con.execute(f"INSERT INTO {q} SELECT * FROM _xlsx_chunk")
     con.unregister("_xlsx_chunk")
     for col in batch:
         col.clear()
+    lines.clear()
     return total + n
 
 

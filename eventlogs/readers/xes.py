@@ -1,0 +1,492 @@
+"""Stage an XES or XES.gz event log into a DuckDB TEMP table, one batch at a time.
+
+The XES reader of ``eventlogs``. ``stage_xes`` refuses a prolog that declares a
+DOCTYPE or entities (entities are never resolved), then streams the file with
+lxml's ``iterparse`` and writes one row per ``<event>``: ``_row`` (order in the
+file), ``_line`` (line of the ``<event>`` tag), ``_trace`` (0-based trace
+index), then one VARCHAR column per attribute key. Trace attributes are copied
+onto their events with the prefix ``case:``, as in pm4py's data frames. Values
+stay the exact strings of the file; ``StagedXes.attribute_types`` says how to
+type them later. Only one batch of rows is held in memory.
+
+Imports: standard library, duckdb, lxml, pyarrow, eventlogs.errors, eventlogs.engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import itertools
+import os
+import re
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import duckdb
+import pyarrow as pa
+from lxml import etree
+
+from eventlogs.engine import quote_identifier
+from eventlogs.errors import HyperpathError, LogFormatError, UnsafeXmlError
+
+XES_NAMESPACE = "http://www.xes-standard.org/"
+_ROOT_TAGS = frozenset({"log", "{" + XES_NAMESPACE + "}log"})
+_ATTRIBUTE_TYPES = frozenset({"string", "date", "int", "float", "boolean", "id"})
+_RESERVED = ("_row", "_line", "_trace")
+_CASE_PREFIX = "case:"
+_CHUNK = 64 * 1024
+_PROLOG_LIMIT = 1024 * 1024
+_PROGRESS_EVERY_TRACES = 64
+_LIBXML_BIG_LINE = 65535
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")  # UTF-32 BOMs become UTF-16 ones without NULs
+_SPACE = re.compile(rb"[ \t\r\n]*")
+_START_TAG = re.compile(rb"<([A-Za-z_:\x80-\xff][-.\w:\x80-\xff]*)")
+_UNSAFE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_LXML_WHERE = re.compile(r", line \d+, column \d+$")
+_UNSAFE_MESSAGE = (
+    "XML declares a DOCTYPE/entities; Hyperpath never resolves entities, refusing the file. "
+    "Export the log again without a DOCTYPE"
+)
+
+Row = dict[str, str | None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StagedXes:
+    """An XES file staged as a TEMP table of VARCHAR columns (see the module docstring)."""
+
+    table: str
+    rows: int
+    traces: int
+    attribute_types: dict[str, str]
+
+
+def stage_xes(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    table: str,
+    progress: Callable[[float], None] | None = None,
+    batch_rows: int = 100_000,
+) -> StagedXes:
+    """Stream ``path`` (plain or gzip, told by its bytes) into ``CREATE TEMP TABLE <table>``.
+
+    Raises UnsafeXmlError for a DOCTYPE or entity declaration and LogFormatError
+    for anything else that is not a readable XES log; the table is then dropped.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "tiny.xes"
+    >>> _ = path.write_text('<log><trace><string key="concept:name" value="c1"/>'
+    ...     '<event><string key="concept:name" value="a"/></event></trace></log>')
+    >>> staged = stage_xes(duckdb.connect(), path, table="raw")
+    >>> staged.rows, staged.traces, staged.attribute_types
+    (1, 1, {'case:concept:name': 'string', 'concept:name': 'string'})
+    """
+    quoted = quote_identifier(table)
+    with path.open("rb") as raw, _reading(path.name):
+        stream = _decompressed(raw)
+        _check_prolog(stream, path.name)
+        stream.seek(0)
+        con.execute(f"CREATE TEMP TABLE {quoted} (_row BIGINT, _line BIGINT, _trace BIGINT)")
+        try:
+            stage = _Stage(con, table, file=path.name, batch_rows=batch_rows, progress=progress)
+            stage.watch(raw, os.fstat(raw.fileno()).st_size)
+            _parse(stream, stage)
+        except BaseException:
+            _drop(con, quoted)
+            raise
+    return StagedXes(
+        table=table, rows=stage.flushed, traces=stage.trace_no, attribute_types=stage.types()
+    )
+
+
+@contextlib.contextmanager
+def _reading(file: str) -> Iterator[None]:
+    """Turn gzip and lxml failures into LogFormatError; Hyperpath's own errors pass through."""
+    try:
+        yield
+    except HyperpathError:
+        raise
+    except etree.XMLSyntaxError as exc:
+        raise _malformed(exc, file) from exc
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise LogFormatError(f"the .gz file is truncated or corrupt ({exc})", file=file) from exc
+    except (etree.LxmlError, UnicodeError) as exc:
+        raise LogFormatError(f"not a readable XML file ({exc})", file=file) from exc
+
+
+def _malformed(exc: Any, file: str) -> LogFormatError:
+    message = _LXML_WHERE.sub("", str(exc.msg or exc))
+    line, column = exc.position if exc.position else (0, 0)
+    where = f"line {line}, column {column}" if line else None
+    return LogFormatError(f"malformed XML: {message}", file=file, position=where)
+
+
+def _drop(con: duckdb.DuckDBPyConnection, quoted: str) -> None:
+    """Drop the half-filled table; an aborted transaction rolls it back instead."""
+    # In an aborted transaction DROP fails; ROLLBACK removes the table and the first error stands.
+    with contextlib.suppress(duckdb.Error):
+        con.execute(f"DROP TABLE IF EXISTS {quoted}")
+
+
+def _decompressed(raw: io.BufferedReader) -> io.BufferedIOBase:
+    """The XML bytes: gzip is recognised by its magic bytes, never by the file name."""
+    magic = raw.read(2)
+    raw.seek(0)
+    return gzip.GzipFile(fileobj=raw, mode="rb") if magic == b"\x1f\x8b" else raw
+
+
+def _check_prolog(stream: io.BufferedIOBase, file: str) -> None:
+    """Read up to the root start tag: refuse DOCTYPE/ENTITY, empty files and non-XES roots."""
+    head = b""
+    while True:
+        chunk = stream.read(_CHUNK)
+        head += chunk
+        final = not chunk or len(head) >= _PROLOG_LIMIT
+        # NULs dropped: UTF-16/32 markup then reads as ASCII, so '<!DOCTYPE' is still seen.
+        root = _scan_prolog(head.replace(b"\x00", b""), final=final, file=file)
+        if root is not None:
+            break
+        if final:
+            _refuse_prolog(head.replace(b"\x00", b""), file)
+    if root.rpartition(":")[2] != "log":
+        raise LogFormatError(f"not an XES log: root element is <{root}>", file=file)
+
+
+def _scan_prolog(text: bytes, *, final: bool, file: str) -> str | None:
+    """The root element's name, or None while the prolog has not ended (more bytes needed)."""
+    pos = next((len(bom) for bom in _BOMS if text.startswith(bom)), 0)
+    while True:
+        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]  # '*' always matches
+        if pos == len(text):
+            return None
+        if text.startswith(b"<?", pos) or text.startswith(b"<!--", pos):
+            close = b"?>" if text.startswith(b"<?", pos) else b"-->"
+            end = text.find(close, pos + 2)
+            if end < 0:
+                return None
+            pos = end + len(close)
+            continue
+        if _UNSAFE.match(text, pos):
+            raise UnsafeXmlError(_UNSAFE_MESSAGE, file=file)
+        tag = _START_TAG.match(text, pos)
+        if tag and (tag.end() < len(text) or final):
+            return tag.group(1).decode("utf-8", "replace")
+        if len(text) - pos < 16 and not final:
+            return None
+        raise LogFormatError(
+            "not an XML file: expected '<' markup before the root element "
+            "(binary data or another format?)",
+            file=file,
+        )
+
+
+def _refuse_prolog(text: bytes, file: str) -> NoReturn:
+    if not text.strip(b" \t\r\n" + b"".join(_BOMS)):
+        raise LogFormatError("file is empty", file=file)
+    raise LogFormatError(
+        "no XML root element found (the file is cut short or is not an XES log)", file=file
+    )
+
+
+class _Kinds(dict[object, str | None]):
+    """Element tag -> XES attribute type ('string', 'date', ...), None for other elements."""
+
+    def __missing__(self, tag: object) -> str | None:
+        local = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+        kind = local if local in _ATTRIBUTE_TYPES else None
+        self[tag] = kind
+        return kind
+
+
+def _local(tag: object) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _parse(stream: io.BufferedIOBase, stage: _Stage) -> None:
+    """Check the root, stream every <event>/<trace> end into the stage, write the last batch."""
+    context = etree.iterparse(
+        stream,
+        events=("end",),
+        tag=("{*}event", "{*}trace"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    items = iter(context)
+    first = next(items, None)
+    stage.root = first[1].getroottree().getroot() if first is not None else context.root
+    _check_root(stage.root, stage.file)
+    if first is not None:
+        _consume(itertools.chain((first,), items), stage)
+    stage.flush()
+    stage.report(done=True)
+
+
+def _check_root(root: Any, file: str) -> None:
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise UnsafeXmlError(_UNSAFE_MESSAGE, file=file)
+    if root.tag not in _ROOT_TAGS:
+        raise LogFormatError(
+            f"not an XES log: root element is <{root.tag}>; expected <log> "
+            f"without a namespace or in {XES_NAMESPACE}",
+            file=file,
+        )
+
+
+def _consume(items: Iterable[tuple[str, Any]], stage: _Stage) -> None:
+    """The hot loop: one event's attributes into a dict, the trace's attributes shared."""
+    kinds, event_types, note = stage.kinds, stage.event_types, stage.note_event
+    events, cases, trace_ids, lines = stage.events, stage.cases, stage.trace_ids, stage.lines
+    limit, big_line = stage.limit, _LIBXML_BIG_LINE
+    trace_el: Any = None
+    case: Row = {}
+    trace_no = 0
+    for _, el in items:
+        if el.tag.endswith("trace"):
+            trace_no = stage.end_trace(el, had_events=el is trace_el)
+            continue
+        parent = el.getparent()
+        if parent is not trace_el:
+            entered = stage.enter_trace(el, parent)
+            if entered is None:
+                el.clear()  # an <event> outside any <trace>: pm4py skips it too
+                continue
+            trace_el, case = parent, entered
+        row: Row = {}
+        for child in el:
+            kind = kinds[child.tag]
+            if kind is not None:
+                key = child.get("key")
+                if key is not None:
+                    row[key] = child.get("value")
+                    if event_types.get(key) != kind:
+                        note(key, kind)
+        line = el.sourceline
+        lines.append(line if line <= big_line else _big_line(el, line))
+        events.append(row)
+        cases.append(case)
+        trace_ids.append(trace_no)
+        el.clear()
+        if len(lines) >= limit:
+            stage.flush(el)
+
+
+def _big_line(el: Any, line: int) -> int:
+    """Undo libxml2's reading of lines past 65535 from the element's first child.
+
+    Past that line libxml2 reports the line of the first child node; for the usual
+    whitespace after ``<event>`` that is where the whitespace ends, lines later.
+    """
+    text = el.text
+    return line - text.count("\n") if text else line
+
+
+class _Stage:
+    """Mutable state of one staging run: the open batch, the columns, the counters."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: str,
+        *,
+        file: str,
+        batch_rows: int,
+        progress: Callable[[float], None] | None,
+    ) -> None:
+        self.con, self.table, self.file = con, table, file
+        self.quoted = quote_identifier(table)
+        self.limit = max(1, batch_rows)
+        self.progress = progress
+        self.kinds = _Kinds()
+        self.events: list[Row] = []
+        self.cases: list[Row] = []
+        self.trace_ids: list[int] = []
+        self.lines: list[int] = []
+        self.event_types: dict[str, str] = {}
+        self.case_types: dict[str, str] = {}
+        self.names: dict[str, str] = {}  # attribute key -> column name, first appearance first
+        self.taken = {name.lower() for name in _RESERVED}
+        self.created = 0  # how many of ``names`` the table has as columns
+        self.flushed = 0  # rows written
+        self.trace_no = 0  # traces ended
+        self.trace_el: Any = None
+        self.case: Row = {}
+        self.trace_first_row = 0
+        self.root: Any = None
+        self.raw: io.BufferedReader | None = None
+        self.size = 0
+        self.next_mark = 0.0
+
+    def watch(self, raw: io.BufferedReader, size: int) -> None:
+        """Report progress as the share of ``raw`` (the file on disk, maybe compressed) read."""
+        self.raw, self.size = raw, size
+
+    def report(self, *, done: bool = False) -> None:
+        if self.progress is None or self.raw is None:
+            return
+        fraction = 1.0 if done else min(self.raw.tell() / max(self.size, 1), 1.0)
+        if done or fraction >= self.next_mark:
+            self.next_mark = fraction + 0.01
+            self.progress(fraction)
+
+    def note_event(self, key: str, kind: str) -> None:
+        known = self.event_types.get(key)
+        self.event_types[key] = kind if known is None or known == kind else "string"
+        self._name(key)
+
+    def note_case(self, key: str, kind: str) -> None:
+        known = self.case_types.get(key)
+        self.case_types[key] = kind if known is None or known == kind else "string"
+        self._name(key)
+
+    def _name(self, key: str) -> None:
+        """Give a new key its column; DuckDB names are case-insensitive, so 'ID' after 'id'
+        (both in BPIC 2020) becomes 'ID (2)'."""
+        if key in self.names:
+            return
+        name, n = key, 2
+        while name.lower() in self.taken:
+            name, n = f"{key} ({n})", n + 1
+        self.taken.add(name.lower())
+        self.names[key] = name
+
+    def types(self) -> dict[str, str]:
+        """Column name -> XES type; a key typed differently in different places is 'string'."""
+        result = {}
+        for key, name in self.names.items():
+            event, case = self.event_types.get(key), self.case_types.get(key)
+            both = event if event == case else "string"
+            result[name] = (event if case is None else case if event is None else both) or "string"
+        return result
+
+    def enter_trace(self, first_event: Any, parent: Any) -> Row | None:
+        """Start the trace holding ``first_event``: read the attributes before it.
+
+        Returns None for an event outside any trace (it is skipped).
+        """
+        where = _local(parent.tag)
+        if where == "event":
+            raise LogFormatError(
+                "malformed XES: <event> inside another <event>",
+                file=self.file,
+                position=f"line {first_event.sourceline}",
+            )
+        if where != "trace":
+            return None
+        self.trace_el, self.case = parent, {}
+        self.trace_first_row = self.flushed + len(self.lines)
+        for child in parent:
+            if child is first_event:
+                break
+            self._case_attribute(child, late=False)
+        return self.case
+
+    def end_trace(self, el: Any, *, had_events: bool) -> int:
+        """Close a trace: late trace attributes, free its elements, count it."""
+        if el.getparent() is not self.root:
+            raise LogFormatError(
+                "malformed XES: <trace> must be a direct child of <log>",
+                file=self.file,
+                position=f"line {el.sourceline}",
+            )
+        if had_events:
+            self._late_case_attributes(el, stop=None)
+        el.clear()
+        while el.getprevious() is not None:
+            del self.root[0]
+        self.trace_no += 1
+        if self.trace_no % _PROGRESS_EVERY_TRACES == 0:
+            self.report()
+        return self.trace_no
+
+    def _late_case_attributes(self, trace_el: Any, *, stop: Any) -> int:
+        """Read trace attributes written after the trace's first event (before ``stop``).
+
+        Returns how many children precede ``stop``, all of them read.
+        """
+        seen_event, count = False, 0
+        for child in trace_el:
+            if child is stop:
+                break
+            count += 1
+            if self.kinds[child.tag] is None:
+                seen_event = seen_event or _local(child.tag) == "event"
+            elif seen_event:
+                self._case_attribute(child, late=True)
+        return count
+
+    def _case_attribute(self, child: Any, *, late: bool) -> None:
+        kind, key = self.kinds[child.tag], child.get("key")
+        if kind is None or key is None:
+            return
+        column_key, value = _CASE_PREFIX + key, child.get("value")
+        self.case[column_key] = value  # shared by the trace's rows still in the batch
+        self.note_case(column_key, kind)
+        if late and self.trace_first_row < self.flushed:
+            self._add_columns()
+            column = quote_identifier(self.names[column_key])
+            self.con.execute(
+                f"UPDATE {self.quoted} SET {column} = ? WHERE _trace = ?",  # noqa: S608 (quoted)
+                [value, self.trace_no],
+            )
+
+    def flush(self, last_event: Any = None) -> None:
+        """Write the batch; ``last_event`` (mid-trace) lets the trace's older children go."""
+        if last_event is not None and self.trace_el is not None:
+            read = self._late_case_attributes(self.trace_el, stop=last_event)
+            del self.trace_el[:read]
+        count = len(self.lines)
+        if count:
+            self._add_columns()
+            self._insert(self._arrow(count))
+            self.flushed += count
+            for column in (self.events, self.cases, self.trace_ids, self.lines):
+                column.clear()  # in place: the hot loop holds these lists
+        self.report()
+
+    def _add_columns(self) -> None:
+        names = list(self.names.values())
+        for name in names[self.created :]:
+            self.con.execute(
+                f"ALTER TABLE {self.quoted} ADD COLUMN {quote_identifier(name)} VARCHAR"
+            )
+        self.created = len(names)
+
+    def _arrow(self, count: int) -> pa.Table:
+        start = self.flushed
+        data = {
+            "_row": pa.array(range(start, start + count), pa.int64()),
+            "_line": pa.array(self.lines, pa.int64()),
+            "_trace": pa.array(self.trace_ids, pa.int64()),
+        }
+        for key, name in self.names.items():
+            data[name] = pa.array(self._values(key), pa.string())
+        return pa.table(data)
+
+    def _values(self, key: str) -> list[str | None]:
+        if key not in self.case_types:
+            return [row.get(key) for row in self.events]
+        if key not in self.event_types:
+            return [case.get(key) for case in self.cases]
+        # an event key 'case:x' and a trace key 'x': the trace's value wins, as in pm4py
+        pairs = zip(self.events, self.cases, strict=True)
+        return [case[key] if key in case else row.get(key) for row, case in pairs]
+
+    def _insert(self, batch: pa.Table) -> None:
+        view = f"{self.table}__xes_batch"
+        self.con.register(view, batch)
+        try:
+            self.con.execute(
+                f"INSERT INTO {self.quoted} BY NAME SELECT * FROM {quote_identifier(view)}"  # noqa: S608
+            )
+        finally:
+            self.con.unregister(view)
