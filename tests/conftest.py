@@ -44,3 +44,46 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
         rows = con.execute(f'SELECT count(*), sum(hash(t)) FROM "{table}" t').fetchall()[0]
         state[table] = rows
     return state
+
+
+SHARED_XES = sorted(p.name for p in SHARED_LOGS.glob("*.xes.gz"))
+
+
+@pytest.fixture(scope="session")
+def real_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One workspace holding every XES log of ../shared/logs, loaded once per test run.
+
+    Dataset names are the file names without extensions (e.g. 'BPIC15_1').
+    Tests must only read from it.
+    """
+    from eventlogs.load import load_log
+
+    assert SHARED_XES, f"no logs found in {SHARED_LOGS}"
+    con = connect(tmp_path_factory.mktemp("real") / "real.duckdb")
+    for name in SHARED_XES:
+        load_log(con, SHARED_LOGS / name)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def pm4py_logs() -> dict[str, object]:
+    """pm4py's own reading of every shared XES log (pandas frames), once per test run.
+
+    pm4py.read_xes with variant 'iterparse': pm4py's reference reader (its default
+    when the optional rustxes package is not installed).
+    """
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # pm4py prints a banner on import
+        import pm4py
+    frames: dict[str, object] = {}
+    for name in SHARED_XES:
+        frames[name] = pm4py.read_xes(
+            str(SHARED_LOGS / name),
+            variant="iterparse",
+            return_legacy_log_object=False,
+            show_progress_bar=False,
+        )
+    return frames
