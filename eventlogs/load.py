@@ -178,23 +178,18 @@ def _detect(
         return looks_like_timestamps(_sample(con, source, column)[:2000], source_type=types[column])
 
     mapping = detect_mapping(columns, file=path.name, overrides=overrides, timestamp_score=score)
-    fmts = []
-    for column in (mapping.timestamp, mapping.start_timestamp):
-        if column is None:
-            fmts.append(None)
-            continue
-        fmts.append(
-            detect_timestamp_format(
-                _sample(con, source, column),
-                column=column,
-                file=path.name,
-                source_type=types[column],
-                dayfirst=opts.dayfirst,
-                time_zone=opts.time_zone,
-            )
+    def fmt_of(column: str) -> TimestampFormat:
+        return detect_timestamp_format(
+            _sample(con, source, column),
+            column=column,
+            file=path.name,
+            source_type=types[column],
+            dayfirst=opts.dayfirst,
+            time_zone=opts.time_zone,
         )
-    assert fmts[0] is not None
-    return mapping, fmts[0], fmts[1]
+
+    start = fmt_of(mapping.start_timestamp) if mapping.start_timestamp else None
+    return mapping, fmt_of(mapping.timestamp), start
 
 
 def _apply_privacy(
