@@ -8,7 +8,7 @@ minutes that goes with each value.
 
 Rules, in short (details on each helper):
 
-* ISO 8601 is read with ``TRY_CAST`` (no regex); a regex only pulls out the
+* ISO 8601 is parsed by ``TRY_CAST``; a regex only finds and extracts the
   offset. Values with an offset (``Z``, ``+02``, ``+0200``, ``+02:00``) are absolute;
   values without one are wall-clock times in ``time_zone`` (DuckDB ``timezone()``,
   from the ICU extension statically linked into the duckdb wheel, so nothing is
@@ -39,7 +39,7 @@ from decimal import Decimal
 from eventlogs.errors import AmbiguousTimestampError, ConfigurationError, InputError
 
 KINDS = ("native", "iso", "pattern", "epoch_s", "epoch_ms", "excel_serial")
-MIN_SHARE = 0.8  # share of the sample one format must parse to be chosen
+MIN_SHARE = 0.5  # one format must read at least half the sample; the rest is quarantined
 ID_DENSITY = 0.1  # whole numbers filling >= 10% of [min, max] look like ids
 NUMERIC_RANGES = {  # kind -> plausible magnitudes (inclusive)
     "excel_serial": (20_000.0, 80_000.0),  # 1954-10-04 .. 2119-01-10
@@ -65,7 +65,7 @@ YMD_RE = re.compile(
 )
 NUMBER_RE = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
 # Offset at the end of an ISO value, only after a time (so '2021-03-04' has none).
-_OFFSET_SQL_RE = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?([+-]\d{2}(?::?\d{2})?|Z)\s*$"
+_OFFSET_SQL_RE = r":\d\d(?:\.\d+)?([+-]\d\d(?::?\d\d)?|Z)\s*$"
 _TS_NAME_PARTS = ("time", "date", "stamp", "datum", "zeit", "fecha", "heure")
 _TS_NAME_WORDS = {"ts", "at", "when", "start", "end", "complete", "completed", "created"}
 _NATIVE_PREFIXES = ("TIMESTAMP", "DATETIME", "DATE")
@@ -126,7 +126,7 @@ def detect_timestamp_format(
     ...                         file="claims.csv").describe()
     '%d/%m/%Y %H:%M (day-first), naive read as UTC'
     """
-    check_time_zone(time_zone)
+    time_zone = check_time_zone(time_zone)
     if _is_native(source_type):
         tz_aware = "TIME ZONE" in source_type.upper() or "TZ" in source_type.upper()
         return TimestampFormat(kind="native", time_zone=time_zone, has_offsets=tz_aware)
@@ -153,15 +153,25 @@ def detect_timestamp_format(
     return TimestampFormat(kind=kind, time_zone=time_zone)
 
 
-def check_time_zone(time_zone: str) -> None:
-    """Refuse a time zone that is not an IANA name (DuckDB's ICU knows the same names)."""
+def check_time_zone(time_zone: str) -> str:
+    """The IANA name of a time zone, in its canonical case ('utc' -> 'UTC').
+
+    DuckDB's ICU knows the same names. Unknown names raise ``ConfigurationError``.
+
+    >>> check_time_zone("europe/london")
+    'Europe/London'
+    """
     try:
         zoneinfo.ZoneInfo(time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigurationError(
-            f"time zone {time_zone!r} is not a known IANA zone; "
-            "pass --timezone with a name such as Europe/London or UTC"
-        ) from exc
+        return time_zone
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        known = {name.lower(): name for name in zoneinfo.available_timezones()}
+        if time_zone.strip().lower() in known:
+            return known[time_zone.strip().lower()]
+    raise ConfigurationError(
+        f"time zone {time_zone!r} is not a known IANA zone; "
+        "pass --timezone with a name such as Europe/London or UTC"
+    )
 
 
 def looks_like_timestamps(values: Sequence[object], *, source_type: str = "VARCHAR") -> float:
@@ -217,28 +227,29 @@ def timestamp_sql(column_sql: str, fmt: TimestampFormat) -> str:
     return f"CASE WHEN {number} BETWEEN {low:.0f} AND {high:.0f} THEN {value} END"
 
 
-def offset_sql(column_sql: str, fmt: TimestampFormat) -> str:
+def offset_sql(column_sql: str, fmt: TimestampFormat, *, instant_sql: str | None = None) -> str:
     """DuckDB expression: the value's UTC offset in minutes (SMALLINT), NULL if unparseable.
 
     An offset written in the value wins ('+02:00' -> 120, 'Z' -> 0); otherwise the
-    offset of ``fmt.time_zone`` at that instant (always 0 for UTC).
+    offset of ``fmt.time_zone`` at that instant (0 for UTC). ``instant_sql`` may
+    name a column already holding ``timestamp_sql``'s result, to avoid parsing twice.
 
-    >>> offset_sql('"ts"', TimestampFormat(kind="epoch_s"))[:9]
-    'CAST(CASE'
+    >>> offset_sql('"ts"', TimestampFormat(kind="epoch_s"), instant_sql='"t"')
+    'CAST(CASE WHEN "t" IS NOT NULL THEN 0 END AS SMALLINT)'
     """
-    instant = timestamp_sql(column_sql, fmt)
-    zone_offset = _zone_offset_sql(instant, fmt.time_zone)
-    if fmt.kind != "iso":
-        return f"CAST(CASE WHEN {instant} IS NOT NULL THEN {zone_offset} END AS SMALLINT)"
-    written = f"regexp_extract(CAST({column_sql} AS VARCHAR), {_literal(_OFFSET_SQL_RE)}, 1)"
-    digits = f"replace(substr({written}, 2), ':', '')"
-    hours = f"CAST(left({digits}, 2) AS INTEGER)"
-    minutes = f"({hours} * 60 + COALESCE(TRY_CAST(substr({digits}, 3) AS INTEGER), 0))"
-    sign = f"(CASE WHEN left({written}, 1) = '-' THEN -1 ELSE 1 END)"
-    return (
-        f"CAST(CASE WHEN {instant} IS NULL THEN NULL WHEN {written} = 'Z' THEN 0 "
-        f"WHEN {written} <> '' THEN {sign} * {minutes} ELSE {zone_offset} END AS SMALLINT)"
-    )
+    instant = instant_sql or f"({timestamp_sql(column_sql, fmt)})"
+    offset = "0"
+    if not _is_utc(fmt.time_zone):  # the zone's wall clock minus UTC at that instant
+        local = f"timezone({_literal(fmt.time_zone)}, {instant})"
+        offset = f"round((epoch({local}) - epoch({instant})) / 60)"
+    if fmt.kind == "iso":
+        # One regex pulls the offset text ('+02', '+0200', '+02:00', 'Z' or ''); DuckDB
+        # turns it into minutes by reading midnight 2000-01-01 (epoch 946684800) with it.
+        # The text is used once: DuckDB does not share subexpressions inside CASE.
+        text = f"regexp_extract(CAST({column_sql} AS VARCHAR), {_literal(_OFFSET_SQL_RE)}, 1)"
+        shifted = f"TRY_CAST('2000-01-01 00:00:00' || NULLIF({text}, '') AS TIMESTAMPTZ)"
+        offset = f"COALESCE((946684800 - epoch({shifted})) / 60, {offset})"
+    return f"CAST(CASE WHEN {instant} IS NOT NULL THEN {offset} END AS SMALLINT)"
 
 
 # --- detection helpers -------------------------------------------------------------
@@ -409,12 +420,3 @@ def _trimmed_if_null(text_sql: str, template: str) -> str:
     """
     trimmed = f"trim({text_sql}, {_SQL_SPACE})"
     return f"COALESCE({template.format(text_sql)}, {template.format(trimmed)})"
-
-
-def _zone_offset_sql(instant_sql: str, time_zone: str) -> str:
-    """Minutes ahead of UTC of the zone's wall clock at the instant."""
-    if _is_utc(time_zone):
-        return "0"
-    local = f"timezone({_literal(time_zone)}, {instant_sql})"
-    utc = f"timezone('UTC', {instant_sql})"
-    return f"round((epoch({local}) - epoch({utc})) / 60)"

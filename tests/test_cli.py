@@ -85,7 +85,7 @@ def test_quality_and_quarantine_export_neutralise_formulas(tmp_path: Path) -> No
     loaded = json.loads(run("load", str(log), "--json", "--workspace", ws, cwd=tmp_path).stdout)
     assert (loaded["events"], loaded["quarantined"]) == (2, 1)
     quality = json.loads(run("quality", "inj", "--json", "--workspace", ws, cwd=tmp_path).stdout)
-    assert quality["single_event_cases"] == 1 and quality["quarantine_by_reason"] == {
+    assert quality["single_event_cases"] == 2 and quality["quarantine_by_reason"] == {
         "unparseable timestamp (column 'timestamp')": 1
     }
     out = tmp_path / "q.csv"

@@ -160,10 +160,36 @@ def test_results_do_not_depend_on_the_session_time_zone(con: duckdb.DuckDBPyConn
 
 
 def test_whitespace_around_values_is_tolerated(con: duckdb.DuckDBPyConnection) -> None:
-    values = ["  2021-03-04T10:00:00Z ", "\t2021-03-05 11:00:00+01:00\n"]
-    # -> 2021-03-04 10:00 UTC (0); 2021-03-05 11:00+01 -> 10:00 UTC (+60)
+    values = [
+        "  2021-03-04T10:00:00Z ",  # -> 2021-03-04 10:00 UTC, 0
+        "\t2021-03-05 11:00:00+01:00\n",  # 11:00+01 -> 10:00 UTC, +60
+        "2021-03-06 ",  # date only; DuckDB's cast alone refuses the trailing space
+        "2021-03-07 08:00:00\r\n",  # naive with CRLF -> 08:00 UTC, 0
+    ]
     fmt = detect(values)
-    assert parse(con, values, fmt) == [(utc(2021, 3, 4, 10), 0), (utc(2021, 3, 5, 10), 60)]
+    assert parse(con, values, fmt) == [
+        (utc(2021, 3, 4, 10), 0),
+        (utc(2021, 3, 5, 10), 60),
+        (utc(2021, 3, 6), 0),
+        (utc(2021, 3, 7, 8), 0),
+    ]
+
+
+def test_offset_can_reuse_an_already_parsed_column(con: duckdb.DuckDBPyConnection) -> None:
+    values = ["2021-07-01T09:00:00+02:00", "2021-07-01T09:00:00", "garbage"]
+    fmt = detect(values[:2] * 4 + values[2:], time_zone="Europe/London")
+    con.execute("CREATE TABLE raw (i INTEGER, v VARCHAR)")
+    con.executemany("INSERT INTO raw VALUES (?, ?)", list(enumerate(values)))
+    query = (  # noqa: S608 - generated expressions, nothing to bind
+        f"SELECT ts, {offset_sql('v', fmt, instant_sql='ts')} FROM "
+        f"(SELECT i, v, {timestamp_sql('v', fmt)} AS ts FROM raw) ORDER BY i"
+    )
+    # +02:00 -> 07:00 UTC, +120; naive London BST -> 08:00 UTC, +60; garbage -> NULL, NULL
+    assert con.execute(query).fetchall() == [
+        (utc(2021, 7, 1, 7), 120),
+        (utc(2021, 7, 1, 8), 60),
+        (None, None),
+    ]
 
 
 # --- day/month/year -------------------------------------------------------------------
@@ -372,6 +398,14 @@ def test_unparseable_values_in_a_good_column_give_null(con: duckdb.DuckDBPyConne
     assert parse(con, epoch, fmt) == [(utc(2021, 1, 1), 0)] + [(None, None)] * 3
 
 
+def test_a_format_needs_half_the_sample(con: duckdb.DuckDBPyConnection) -> None:
+    values = ["2020-01-01", "not a date", "2020-01-02"]  # 2 of 3 parse: chosen, 1 quarantined
+    fmt = detect(values)
+    assert parse(con, values, fmt) == [(utc(2020, 1, 1), 0), (None, None), (utc(2020, 1, 2), 0)]
+    with pytest.raises(InputError, match="not timestamps"):
+        detect(["2020-01-01", "not a date", "still not a date"])
+
+
 def test_nothing_fits_names_column_file_examples_and_flags() -> None:
     with pytest.raises(InputError) as caught:
         detect(["Register claim", "Assess claim", "Pay claim", "Close claim"])
@@ -382,9 +416,10 @@ def test_nothing_fits_names_column_file_examples_and_flags() -> None:
         assert flag in message
 
 
-def test_unknown_time_zone_is_refused() -> None:
+def test_unknown_time_zone_is_refused_and_case_is_forgiven() -> None:
     with pytest.raises(ConfigurationError, match="--timezone"):
         detect(["2021-03-04"], time_zone="Europe/Londn")
+    assert detect(["2021-03-04"], time_zone="europe/london").time_zone == "Europe/London"
 
 
 def test_time_zones_work_offline_without_extension_downloads() -> None:
