@@ -178,6 +178,7 @@ def _detect(
         return looks_like_timestamps(_sample(con, source, column)[:2000], source_type=types[column])
 
     mapping = detect_mapping(columns, file=path.name, overrides=overrides, timestamp_score=score)
+
     def fmt_of(column: str) -> TimestampFormat:
         return detect_timestamp_format(
             _sample(con, source, column),
