@@ -18,7 +18,14 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from app.cli_render import print_datasets, print_load, print_quality, progress_bar
+from app.cli_render import (
+    print_datasets,
+    print_load,
+    print_map,
+    print_quality,
+    print_variants,
+    progress_bar,
+)
 from eventlogs.errors import HyperpathError
 
 Handler = Callable[[argparse.Namespace], Any]
@@ -38,6 +45,48 @@ def _common() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="show the traceback of unexpected errors"
     )
     return common
+
+
+def _filters() -> argparse.ArgumentParser:
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument("dataset", help="dataset id or name")
+    shared.add_argument(
+        "--from",
+        dest="date_from",
+        metavar="DATE",
+        help="keep cases contained in the window from DATE (ISO 8601)",
+    )
+    shared.add_argument(
+        "--to",
+        dest="date_to",
+        metavar="DATE",
+        help="... to DATE (inclusive; a date means its whole day)",
+    )
+    shared.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="ATTR=VALUE",
+        help="keep cases whose attribute ATTR equals VALUE (repeatable; repeats of one ATTR mean any of)",
+    )
+    shared.add_argument(
+        "--top-variants",
+        type=int,
+        metavar="K",
+        help="keep the cases of the K most frequent variants",
+    )
+    return shared
+
+
+def _log_filter(args: argparse.Namespace) -> Any:
+    from mining.filters import LogFilter
+
+    return LogFilter.from_cli(
+        date_from=args.date_from,
+        date_to=args.date_to,
+        where=args.where,
+        top_variants=args.top_variants,
+    )
 
 
 def _split(values: list[str] | None) -> tuple[str, ...]:
@@ -120,6 +169,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", help="dataset id or name")
     p.add_argument("--csv", required=True, metavar="OUT", help="CSV file to write")
     p.set_defaults(handler=cmd_quarantine)
+    filters = _filters()
+    p = sub.add_parser(
+        "map",
+        parents=[common, filters],
+        help="directly-follows process map (frequencies and times)",
+    )
+    p.set_defaults(handler=cmd_map)
+    p = sub.add_parser(
+        "variants", parents=[common, filters], help="process variants, most frequent first"
+    )
+    p.add_argument("--limit", type=int, default=20, help="rows in the human table (JSON has all)")
+    p.set_defaults(handler=cmd_variants)
     p = sub.add_parser("delete", parents=[common], help="delete a dataset from the workspace")
     p.add_argument("dataset", help="dataset id or name")
     p.set_defaults(handler=cmd_delete)
@@ -195,6 +256,22 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         {"dataset": args.dataset, "csv": args.csv, "rows": n},
         lambda: print(f"{n} quarantined rows written to {args.csv}"),
     )
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from mining.dfg import discover_dfg
+
+    dfg = discover_dfg(_connect(args), args.dataset, log_filter=_log_filter(args))
+    _emit(args, dfg.to_dict(), lambda: print_map(dfg))
+    return 0
+
+
+def cmd_variants(args: argparse.Namespace) -> int:
+    from mining.variants import discover_variants
+
+    found = discover_variants(_connect(args), args.dataset, log_filter=_log_filter(args))
+    _emit(args, found.to_list(), lambda: print_variants(found, limit=args.limit))
     return 0
 
 

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from eventlogs.datasets import Dataset
     from eventlogs.load import LoadResult
     from eventlogs.quality import QualityReport
+    from mining.dfg import DirectlyFollowsGraph
+    from mining.variants import Variants
 
 _out = Console(highlight=False, soft_wrap=True)
 
@@ -184,4 +186,66 @@ def print_quality(report: QualityReport) -> None:
         table.add_row(f"empty share: {column}", f"{share:.1%}")
     for reason, n in report.quarantine_by_reason.items():
         table.add_row(f"quarantined: {reason}", f"{n:,}")
+    _out.print(table)
+
+
+def human_duration(seconds: float | None) -> str:
+    """Seconds as people read them: '45 s', '12 min', '3.5 h', '2.1 d'.
+
+    >>> human_duration(90), human_duration(5400), human_duration(302400)
+    ('1.5 min', '1.5 h', '3.5 d')
+    """
+    if seconds is None:
+        return "-"
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if abs(seconds) >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def print_map(dfg: DirectlyFollowsGraph, *, limit: int = 40) -> None:
+    """The directly-follows pairs, most frequent first, with their times."""
+    table = Table(
+        title=f"Process map of {dfg.provenance.dataset_name}: {len(dfg.activities)} activities, {len(dfg.edges)} paths"
+    )
+    for col in ("from", "to", "frequency", "mean", "median", "p90"):
+        table.add_column(col, justify="right" if col not in ("from", "to") else "left")
+    for e in dfg.edges[:limit]:
+        table.add_row(
+            e.source,
+            e.target,
+            f"{e.frequency:,}",
+            human_duration(e.mean_s),
+            human_duration(e.median_s),
+            human_duration(e.p90_s),
+        )
+    _out.print(table)
+    if len(dfg.edges) > limit:
+        _out.print(f"  ... {len(dfg.edges) - limit} more paths (all of them with --json)")
+    _out.print(
+        "  starts: " + ", ".join(f"{a} ({n:,})" for a, n in list(dfg.start_activities.items())[:8])
+    )
+    _out.print(
+        "  ends:   " + ", ".join(f"{a} ({n:,})" for a, n in list(dfg.end_activities.items())[:8])
+    )
+
+
+def print_variants(found: Variants, *, limit: int = 20) -> None:
+    """The most frequent variants with their share and durations."""
+    table = Table(
+        title=f"Variants of {found.provenance.dataset_name}: {len(found.variants):,} variants"
+    )
+    for col in ("#", "cases", "share", "cumulative", "mean duration", "steps", "activities"):
+        table.add_column(col, justify="left" if col == "activities" else "right")
+    for v in found.variants[:limit]:
+        steps = " → ".join(v.activities[:6]) + (" → …" if len(v.activities) > 6 else "")
+        table.add_row(
+            str(v.rank),
+            f"{v.cases:,}",
+            f"{v.share:.1%}",
+            f"{v.cumulative_share:.1%}",
+            human_duration(v.mean_duration_s),
+            str(len(v.activities)),
+            steps,
+        )
     _out.print(table)

@@ -12,14 +12,17 @@ Imports: ibis, pandas, mining.filters, mining.selection, mining.source.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ibis.expr.types as ir
-import pandas as pd
 from ibis import _
 
 from mining.filters import LogFilter
 from mining.selection import open_log
 from mining.source import Connection, DatasetRef, Provenance, fetch_rows, provenance
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,6 +51,8 @@ class ActivityStats:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per activity with the fields of ``ActivityStat``."""
+        import pandas as pd
+
         columns = list(ActivityStat.__dataclass_fields__)
         return pd.DataFrame(
             [[getattr(a, c) for c in columns] for a in self.activities], columns=columns

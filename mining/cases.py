@@ -11,14 +11,17 @@ Imports: ibis, pandas, mining.filters, mining.selection, mining.source.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ibis.expr.types as ir
-import pandas as pd
 from ibis import _
 
 from mining.filters import LogFilter
 from mining.selection import open_log
 from mining.source import Connection, DatasetRef, Provenance, fetch_rows, provenance
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _US_PER_S = 1e6
 P90 = 0.9
@@ -52,6 +55,8 @@ class CaseDurations:
 
     def to_frame(self) -> pd.DataFrame:
         """Columns case_id, events, duration_s."""
+        import pandas as pd
+
         return pd.DataFrame(
             {"case_id": self.case_ids, "events": self.events, "duration_s": self.durations_s}
         )

@@ -19,16 +19,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 from ibis import _
 
 from mining.filters import LogFilter
 from mining.selection import open_log
 from mining.source import Connection, DatasetRef, Provenance, fetch_rows, provenance
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _US_PER_S = 1e6
 P90 = 0.9
@@ -66,6 +68,8 @@ class DirectlyFollowsGraph:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per edge: source, target, frequency, mean_s, median_s, min_s, max_s, sum_s, p90_s."""
+        import pandas as pd
+
         columns = ["source", "target", *_EDGE_FIELDS]
         return pd.DataFrame([[getattr(e, c) for c in columns] for e in self.edges], columns=columns)
 

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis.expr.types as ir
-import pandas as pd
 from ibis import _
 
 from mining.filters import LogFilter
 from mining.selection import open_log
 from mining.source import Connection, DatasetRef, Provenance, fetch_rows, name_lookup, provenance
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _US_PER_S = 1e6
 
@@ -74,6 +76,8 @@ class Variants:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per variant; ``activities`` holds the sequence as a tuple of names."""
+        import pandas as pd
+
         columns = list(Variant.__dataclass_fields__)
         return pd.DataFrame(
             [[getattr(v, c) for c in columns] for v in self.variants], columns=columns

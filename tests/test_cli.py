@@ -103,3 +103,55 @@ def test_delete_dataset(tmp_path: Path) -> None:
     done = run("delete", "running-example", "--workspace", ws, cwd=tmp_path)
     assert done.stdout == "deleted dataset 1 (running-example)\n"
     assert json.loads(run("datasets", "--json", "--workspace", ws, cwd=tmp_path).stdout) == []
+
+
+def test_map_and_variants_json_with_filters(tmp_path: Path) -> None:
+    ws = str(tmp_path / "w.duckdb")
+    run("load", str(SAMPLE_LOGS / "running-example.xes.gz"), "--workspace", ws, cwd=tmp_path)
+    done = run("map", "running-example", "--json", "--workspace", ws, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert set(doc) >= {"edges", "start_activities", "end_activities", "activities"}
+    assert doc["start_activities"] == {"register request": 6}
+    assert doc["end_activities"] == {"pay compensation": 3, "reject request": 3}
+    first = doc["edges"][0]
+    assert set(first) >= {
+        "source",
+        "target",
+        "frequency",
+        "mean_s",
+        "median_s",
+        "min_s",
+        "max_s",
+        "sum_s",
+    }
+    assert (
+        sum(e["frequency"] for e in doc["edges"]) == 42 - 6
+    )  # every event but the last of each case
+    variants = json.loads(run("variants", "1", "--json", "--workspace", ws, cwd=tmp_path).stdout)
+    assert [v["cases"] for v in variants] == [1] * 6 and variants[0]["share"] == 1 / 6
+    assert set(variants[0]) >= {"activities", "cases", "share", "mean_duration_s"}
+    top = json.loads(
+        run("map", "1", "--json", "--top-variants", "1", "--workspace", ws, cwd=tmp_path).stdout
+    )
+    assert sum(top["start_activities"].values()) == 1
+    window = run(
+        "map",
+        "1",
+        "--json",
+        "--from",
+        "2010-12-30",
+        "--to",
+        "2011-01-10",
+        "--workspace",
+        ws,
+        cwd=tmp_path,
+    )
+    # case spans (UTC): 1: Dec 30-Jan 7, 2: Dec 30-Jan 8, 3: Dec 30-Jan 15, 4-6 start Jan 6 and end after Jan 10
+    assert sum(json.loads(window.stdout)["start_activities"].values()) == 2
+    bad = run("map", "1", "--where", "nosuch=1", "--workspace", ws, cwd=tmp_path)
+    assert (
+        bad.returncode == 2
+        and bad.stderr.startswith("hyperpath: error: ")
+        and bad.stderr.count("\n") == 1
+    )
