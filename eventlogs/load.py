@@ -15,9 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +78,37 @@ class LoadResult:
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
 
 
+@contextmanager
+def _tracked(
+    con: duckdb.DuckDBPyConnection, report: Progress, stage: str, lo: float, hi: float
+) -> Iterator[None]:
+    """Report DuckDB's own progress on the running statement, scaled into [lo, hi].
+
+    ``query_progress`` is meant to be called from another thread while a
+    statement runs; it gives -1 between statements.
+    """
+    report(stage, lo)
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.2):
+            try:
+                done = con.query_progress()
+            except duckdb.Error:
+                return
+            if done >= 0:
+                report(stage, lo + (hi - lo) * min(done, 100.0) / 100.0)
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+    report(stage, hi)
+
+
 def file_sha256(path: Path) -> str:
     """Hex sha256 of a file, streamed."""
     digest = hashlib.sha256()
@@ -124,12 +157,12 @@ def _stage(
             con, path, table=table, progress=lambda f: progress("reading XES", 0.05 + 0.45 * f)
         )
         return StagedTable(table=table, base=table, rows=staged.rows, position_kind="column:line")
-    progress(f"reading {fmt.upper()}", 0.05)
-    if fmt == "csv":
-        return stage_csv(con, path, table=table, gz=gz)
-    if fmt == "parquet":
-        return stage_parquet(con, path, table=table)
-    return stage_xlsx(con, path, table=table, sheet=opts.sheet)
+    with _tracked(con, progress, f"reading {fmt.upper()}", 0.05, 0.5):
+        if fmt == "csv":
+            return stage_csv(con, path, table=table, gz=gz)
+        if fmt == "parquet":
+            return stage_parquet(con, path, table=table)
+        return stage_xlsx(con, path, table=table, sheet=opts.sheet)
 
 
 def _position_sql(staged: StagedTable) -> str:
@@ -347,8 +380,8 @@ def _prepare(
         attribute_columns=attr_cols,
         dedupe=opts.dedupe,
     )
-    report("parsing and sorting events", 0.6)
-    counts = prepare_events(con, plan)
+    with _tracked(con, report, "parsing and sorting events", 0.6, 0.95):
+        counts = prepare_events(con, plan)
     if counts.events == 0:
         raise LogFormatError(
             f"no row could be loaded as an event ({counts.quarantined} rows would be quarantined); "

@@ -76,31 +76,34 @@ def _text(column: str | None) -> str:
 
 
 def _parse_sql(plan: PreparePlan) -> str:
+    """Parse once; the reason is computed over a subquery so that source columns
+    named like canonical ones (a column called 'ts') cannot shadow them."""
     m = plan.mapping
     ts_raw = f"s.{qi(m.timestamp)}"
     start = "NULL::TIMESTAMPTZ"
-    start_check = "FALSE"
     if m.start_timestamp and plan.start_format:
-        raw = f"s.{qi(m.start_timestamp)}"
-        start = timestamp_sql(raw, plan.start_format)
-        start_check = f"{_text(m.start_timestamp)} IS NOT NULL AND start_ts IS NULL"
+        start = timestamp_sql(f"s.{qi(m.start_timestamp)}", plan.start_format)
     return f"""
-        SELECT s._row,
-               {_text(m.case)} AS case_id,
-               {_text(m.activity)} AS activity,
-               {timestamp_sql(ts_raw, plan.ts_format)} AS ts,
-               CAST({offset_sql(ts_raw, plan.ts_format)} AS SMALLINT) AS utc_offset_min,
-               {start} AS start_ts,
-               {_text(m.resource)} AS resource,
-               lower({_text(m.lifecycle)}) AS lifecycle,
+        SELECT _row, case_id, activity, ts, utc_offset_min, start_ts, resource, lifecycle,
                CASE WHEN case_id IS NULL THEN 'missing_case'
                     WHEN activity IS NULL THEN 'missing_activity'
-                    WHEN {_text(m.timestamp)} IS NULL THEN 'missing_timestamp'
+                    WHEN raw_ts IS NULL THEN 'missing_timestamp'
                     WHEN ts IS NULL THEN 'bad_timestamp'
-                    WHEN {start_check} THEN 'bad_start_timestamp'
+                    WHEN raw_start IS NOT NULL AND start_ts IS NULL THEN 'bad_start_timestamp'
                     WHEN start_ts > ts THEN 'start_after_end'
                END AS reason
-        FROM {qi(plan.source)} s"""
+        FROM (
+            SELECT s._row,
+                   {_text(m.case)} AS case_id,
+                   {_text(m.activity)} AS activity,
+                   {timestamp_sql(ts_raw, plan.ts_format)} AS ts,
+                   CAST({offset_sql(ts_raw, plan.ts_format)} AS SMALLINT) AS utc_offset_min,
+                   {start} AS start_ts,
+                   {_text(m.resource)} AS resource,
+                   lower({_text(m.lifecycle)}) AS lifecycle,
+                   {_text(m.timestamp)} AS raw_ts,
+                   {_text(m.start_timestamp)} AS raw_start
+            FROM {qi(plan.source)} s)"""
 
 
 def _source_columns(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:

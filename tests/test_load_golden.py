@@ -176,3 +176,15 @@ def test_duplicates_counted_and_kept_or_removed(
         2,
     )
     assert removed.quarantine_reasons == {"exact duplicate event, removed by --dedupe": 2}
+
+
+def test_source_columns_named_like_canonical_ones(
+    workspace: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # A source column called 'ts' (and 'reason', 'start_ts') must not shadow the parsed values.
+    text = "case_id,activity,ts,start_ts,reason\n1,A,2020-01-01T10:00:00Z,2020-01-01T09:00:00Z,x\n1,B,2020-01-01T11:00:00Z,,y\n"
+    result = _load(workspace, tmp_path, "odd.csv", text, timestamp="ts", start_timestamp="start_ts")
+    assert (result.counts.events, result.counts.quarantined) == (2, 0)
+    assert workspace.execute(
+        "SELECT epoch(ts - start_ts) FROM events ORDER BY position"
+    ).fetchall() == [(3600.0,), (None,)]
