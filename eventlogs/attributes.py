@@ -34,30 +34,55 @@ def _cast(value_sql: str, sql_type: str) -> str:
 def infer_types(
     con: duckdb.DuckDBPyConnection, source: str, columns: dict[str, str]
 ) -> dict[str, str]:
-    """SQL type per column: text columns get the narrowest type all their values cast to."""
+    """SQL type per column: text columns get the narrowest type all their values cast to.
+
+    One pass with cheap checks (integer pattern, DOUBLE, BOOLEAN, an ISO date prefix);
+    the costlier TIMESTAMPTZ cast runs only on columns that look like ISO dates.
+    """
     text_cols = [c for c, t in columns.items() if t == "VARCHAR"]
     types = {c: t for c, t in columns.items() if t != "VARCHAR"}
     if not text_cols:
         return types
+    checks = [
+        _cast("{v}", "BIGINT"),
+        "TRY_CAST({v} AS DOUBLE)",
+        "TRY_CAST({v} AS BOOLEAN)",
+        "CASE WHEN {v} SIMILAR TO '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}.*' THEN 1 END",
+    ]
     parts = []
     for c in text_cols:
         v = _blank_to_null(c)
         parts.append(f"count({v})")
-        parts.extend(f"count({_cast(v, t)})" for t in _CANDIDATES)
+        parts.extend(f"count({check.format(v=v)})" for check in checks)
     row = fetch_row(con, f"SELECT {', '.join(parts)} FROM {qi(source)} s")
     assert row is not None
-    width = 1 + len(_CANDIDATES)
+    width = 1 + len(checks)
+    isoish = []
     for i, c in enumerate(text_cols):
-        counts = row[i * width : (i + 1) * width]
-        filled = counts[0]
-        chosen = "VARCHAR"
-        if filled:
-            for t, n in zip(_CANDIDATES, counts[1:], strict=True):
-                if n == filled:
-                    chosen = t
-                    break
-        types[c] = chosen
-    return types
+        filled, *counts = row[i * width : (i + 1) * width]
+        types[c] = "VARCHAR"
+        for t, n in zip(("BIGINT", "DOUBLE", "BOOLEAN"), counts, strict=False):
+            if filled and n == filled:
+                types[c] = t
+                break
+        else:
+            if filled and counts[3] == filled:
+                isoish.append(c)
+    return types | _timestamp_columns(con, source, isoish)
+
+
+def _timestamp_columns(
+    con: duckdb.DuckDBPyConnection, source: str, candidates: list[str]
+) -> dict[str, str]:
+    if not candidates:
+        return {}
+    parts = ", ".join(
+        f"count({_blank_to_null(c)}) = count(TRY_CAST({_blank_to_null(c)} AS TIMESTAMPTZ))"
+        for c in candidates
+    )
+    row = fetch_row(con, f"SELECT {parts} FROM {qi(source)} s")
+    assert row is not None
+    return {c: "TIMESTAMPTZ" if ok else "VARCHAR" for c, ok in zip(candidates, row, strict=True)}
 
 
 def _value(column: str, sql_type: str, source_type: str) -> str:
@@ -78,28 +103,35 @@ def write_attribute_tables(
     dataset_id: int,
     source: str,
     columns: dict[str, str],
+    case_column: str,
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Create the dataset's event- and case-attribute tables; return their {name: type}."""
+    """Create the dataset's event- and case-attribute tables; return their {name: type}.
+
+    Reads the staged rows directly (no join with the events): quarantined rows
+    are left out by an anti-join on the (few) rows in ``_p`` with a reason.
+    """
     types = infer_types(con, source, columns)
     case_cols = [c for c in columns if c.startswith("case:")]
     event_cols = [c for c in columns if not c.startswith("case:")]
+    good = "s._row NOT IN (SELECT _row FROM _p WHERE reason IS NOT NULL)"
     ev_sel = "".join(f", {_value(c, types[c], columns[c])} AS {qi(c)}" for c in event_cols)
     con.execute(
         f"""CREATE TABLE {qi(event_attrs_table(dataset_id))} AS
-            SELECT e.event_index{ev_sel}
-            FROM events e JOIN {qi(source)} s ON s._row = e.event_index
-            WHERE e.dataset_id = {int(dataset_id)} ORDER BY e.event_index"""
+            SELECT s._row AS event_index{ev_sel} FROM {qi(source)} s WHERE {good}"""
     )
     case_sel = "".join(
-        f", arg_min({_value(c, types[c], columns[c])}, e.event_index)"
+        f", arg_min({_value(c, types[c], columns[c])}, s._row)"
         f" FILTER (WHERE {_value(c, types[c], columns[c])} IS NOT NULL) AS {qi(case_attribute_name(c))}"
         for c in case_cols
     )
+    key = f"NULLIF(trim(CAST(s.{qi(case_column)} AS VARCHAR)), '')"
     con.execute(
         f"""CREATE TABLE {qi(case_attrs_table(dataset_id))} AS
-            SELECT e.case_no{case_sel}
-            FROM events e JOIN {qi(source)} s ON s._row = e.event_index
-            WHERE e.dataset_id = {int(dataset_id)} GROUP BY e.case_no ORDER BY e.case_no"""
+            SELECT c.case_no{"".join(f", a.{qi(case_attribute_name(x))}" for x in case_cols)}
+            FROM _c c LEFT JOIN (
+                SELECT {key} AS _case_id{case_sel} FROM {qi(source)} s WHERE {good} GROUP BY 1
+            ) a ON a._case_id = c.case_id
+            ORDER BY c.case_no"""
     )
     return (
         {c: types[c] for c in event_cols},

@@ -116,42 +116,63 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return int(row[0]) if row and row[0] is not None else 0
 
 
+def _row_hash(con: duckdb.DuckDBPyConnection, source: str, alias: str = "s") -> tuple[str, str]:
+    cols = ", ".join(f"{alias}.{qi(c)}" for c in _source_columns(con, source))
+    return f"hash({cols})", cols
+
+
+def _duplicate_candidates(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Rows whose full-row hash is shared: a cheap superset of the exact duplicates."""
+    row_hash, _ = _row_hash(con, source)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _dupcand AS
+        SELECT s.* FROM {qi(source)} s
+        WHERE {row_hash} IN (SELECT {row_hash} FROM {qi(source)} s GROUP BY 1 HAVING count(*) > 1)""")
+
+
 def count_duplicates(con: duckdb.DuckDBPyConnection, source: str) -> int:
-    """Rows identical to an earlier row on every source column."""
+    """Rows identical to an earlier row on every source column (exact: hashes only narrow the search)."""
+    _duplicate_candidates(con, source)
     cols = ", ".join(qi(c) for c in _source_columns(con, source))
     return _count(
         con,
-        f"SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {qi(source)})) FROM {qi(source)}",
+        f"SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT {cols} FROM _dupcand)) FROM _dupcand",
     )
 
 
 def _mark_duplicates(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    cols = ", ".join(f"s.{qi(c)}" for c in _source_columns(con, source))
+    cols = ", ".join(qi(c) for c in _source_columns(con, source))
     con.execute(f"""
         UPDATE _p SET reason = 'duplicate' FROM (
-            SELECT _row FROM {qi(source)} s
-            QUALIFY row_number() OVER (PARTITION BY {cols} ORDER BY _row) > 1) d
+            SELECT _row FROM _dupcand QUALIFY row_number() OVER (PARTITION BY {cols} ORDER BY _row) > 1) d
         WHERE _p._row = d._row AND _p.reason IS NULL""")
 
 
 def _pair_lifecycle(con: duckdb.DuckDBPyConnection) -> None:
-    """Give each 'complete' event the timestamp of its 'start' (FIFO per case and activity)."""
+    """Pair each 'complete' event with its 'start' (the k-th start with the k-th complete per case
+    and activity, in time order) into ``_pairs(_row, start_ts)``; empty unless both occur."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _pairs (_row BIGINT, start_ts TIMESTAMPTZ)")
+    both = fetch_row(
+        con,
+        "SELECT bool_or(lifecycle = 'start') AND bool_or(lifecycle = 'complete') FROM _p WHERE reason IS NULL",
+    )
+    if not both or not both[0]:
+        return
     con.execute("""
-        UPDATE _p SET start_ts = pair.start_ts FROM (
-            WITH s AS (SELECT case_id, activity, ts AS start_ts,
-                              row_number() OVER (PARTITION BY case_id, activity ORDER BY ts, _row) AS k
-                       FROM _p WHERE reason IS NULL AND lifecycle = 'start'),
-                 c AS (SELECT _row, case_id, activity, ts,
-                              row_number() OVER (PARTITION BY case_id, activity ORDER BY ts, _row) AS k
-                       FROM _p WHERE reason IS NULL AND lifecycle = 'complete')
-            SELECT c._row, s.start_ts FROM c JOIN s USING (case_id, activity, k)
-            WHERE s.start_ts <= c.ts) pair
-        WHERE _p._row = pair._row AND _p.start_ts IS NULL""")
+        INSERT INTO _pairs
+        WITH k AS (SELECT _row, case_id, activity, lifecycle, ts,
+                          row_number() OVER (PARTITION BY case_id, activity, lifecycle ORDER BY ts, _row) AS k
+                   FROM _p WHERE reason IS NULL AND lifecycle IN ('start', 'complete'))
+        SELECT c._row, s.ts FROM k c JOIN k s USING (case_id, activity, k)
+        WHERE c.lifecycle = 'complete' AND s.lifecycle = 'start' AND s.ts <= c.ts""")
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, plan: PreparePlan) -> int:
     import pyarrow as pa
 
+    bad = _count(con, "SELECT count(*) FROM _p WHERE reason IS NOT NULL")
+    if not bad:
+        return 0
     m = plan.mapping.as_dict()
     codes = list(REASONS)
     texts = [
@@ -162,12 +183,13 @@ def _quarantine(con: duckdb.DuckDBPyConnection, plan: PreparePlan) -> int:
     con.execute(
         f"""INSERT INTO quarantine
             SELECT ?, s._row, {plan.position_sql}, r.text, to_json(s)
-            FROM _p p JOIN {qi(plan.source)} s USING (_row) JOIN _reasons r ON p.reason = r.code
+            FROM (SELECT _row, reason FROM _p WHERE reason IS NOT NULL) p
+            JOIN {qi(plan.source)} s USING (_row) JOIN _reasons r ON p.reason = r.code
             ORDER BY s._row""",
         [plan.dataset_id],
     )
     con.unregister("_reasons")
-    return _count(con, "SELECT count(*) FROM _p WHERE reason IS NOT NULL")
+    return bad
 
 
 def _dictionaries(con: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
@@ -191,10 +213,10 @@ def _events(con: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
         """
         INSERT INTO events
         SELECT ?, c.case_no, (row_number() OVER w - 1)::INTEGER, a.activity_no, p._row,
-               p.ts, p.start_ts, p.utc_offset_min, p.resource, p.lifecycle,
+               p.ts, coalesce(p.start_ts, pr.start_ts), p.utc_offset_min, p.resource, p.lifecycle,
                lead(a.activity_no) OVER w,
                epoch_us(lead(p.ts) OVER w) - epoch_us(p.ts)
-        FROM _p p JOIN _c c USING (case_id) JOIN _a a USING (activity)
+        FROM _p p JOIN _c c USING (case_id) JOIN _a a USING (activity) LEFT JOIN _pairs pr USING (_row)
         WHERE p.reason IS NULL
         WINDOW w AS (PARTITION BY c.case_no ORDER BY p.ts, p._row)
         ORDER BY c.case_no, p.ts, p._row""",
@@ -235,8 +257,7 @@ def prepare_events(con: duckdb.DuckDBPyConnection, plan: PreparePlan) -> Prepare
     duplicates = count_duplicates(con, plan.source)
     if plan.dedupe and duplicates:
         _mark_duplicates(con, plan.source)
-    if plan.mapping.lifecycle:
-        _pair_lifecycle(con)
+    _pair_lifecycle(con)
     quarantined = _quarantine(con, plan)
     _dictionaries(con, plan.dataset_id)
     _events(con, plan.dataset_id)
@@ -244,18 +265,21 @@ def prepare_events(con: duckdb.DuckDBPyConnection, plan: PreparePlan) -> Prepare
     columns = _source_columns(con, plan.source)
     attrs = {c: t for c, t in columns.items() if c in plan.attribute_columns}
     event_attrs, case_attrs = write_attribute_tables(
-        con, dataset_id=plan.dataset_id, source=plan.source, columns=attrs
+        con,
+        dataset_id=plan.dataset_id,
+        source=plan.source,
+        columns=attrs,
+        case_column=plan.mapping.case,
     )
-    did = [plan.dataset_id]
     counts = fetch_row(
         con,
-        """SELECT count(*), count(DISTINCT case_no), count(DISTINCT activity_no),
-                  count(DISTINCT resource), bool_or(start_ts IS NOT NULL)
-           FROM events WHERE dataset_id = ?""",
-        did,
+        """SELECT (SELECT coalesce(sum(events), 0) FROM _c), (SELECT count(*) FROM _c), (SELECT count(*) FROM _a),
+                  count(DISTINCT resource),
+                  bool_or(start_ts IS NOT NULL) OR (SELECT count(*) > 0 FROM _pairs)
+           FROM _p WHERE reason IS NULL""",
     )
     assert counts is not None
-    for table in ("_p", "_a", "_c", "_cv", "_v"):
+    for table in ("_p", "_a", "_c", "_cv", "_v", "_pairs", "_dupcand"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return PreparedCounts(
         events=int(counts[0]),

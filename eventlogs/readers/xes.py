@@ -36,6 +36,7 @@ from eventlogs.errors import HyperpathError, LogFormatError, UnsafeXmlError
 XES_NAMESPACE = "http://www.xes-standard.org/"
 _ROOT_TAGS = frozenset({"log", "{" + XES_NAMESPACE + "}log"})
 _ATTRIBUTE_TYPES = frozenset({"string", "date", "int", "float", "boolean", "id"})
+_ATTRIBUTE_TAGS = tuple("{*}" + kind for kind in sorted(_ATTRIBUTE_TYPES))
 _RESERVED = ("_row", "_line", "_trace")
 _CASE_PREFIX = "case:"
 _CHUNK = 64 * 1024
@@ -120,10 +121,16 @@ def _reading(file: str) -> Iterator[None]:
 
 
 def _malformed(exc: Any, file: str) -> LogFormatError:
-    message = _LXML_WHERE.sub("", str(exc.msg or exc))
-    line, column = exc.position if exc.position else (0, 0)
+    """The parse's first error, with its position (iterparse may raise a later, vaguer one
+    such as 'no element found'; the log was cleared when the parse began)."""
+    errors = [e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR]
+    if errors:
+        message, line, column = errors[0].message, errors[0].line, errors[0].column
+    else:
+        message = _LXML_WHERE.sub("", str(exc.msg or exc))
+        line, column = exc.position if exc.position else (0, 0)
     where = f"line {line}, column {column}" if line else None
-    return LogFormatError(f"malformed XML: {message}", file=file, position=where)
+    return LogFormatError(f"malformed XML: {message.strip()}", file=file, position=where)
 
 
 def _drop(con: duckdb.DuckDBPyConnection, quoted: str) -> None:
@@ -209,6 +216,7 @@ def _local(tag: object) -> str:
 
 def _parse(stream: io.BufferedIOBase, stage: _Stage) -> None:
     """Check the root, stream every <event>/<trace> end into the stage, write the last batch."""
+    etree.clear_error_log()  # errors of earlier parses in this thread would read as ours
     context = etree.iterparse(
         stream,
         events=("end",),
@@ -243,24 +251,23 @@ def _check_root(root: Any, file: str) -> None:
 
 
 def _consume(items: Iterable[tuple[str, Any]], stage: _Stage) -> None:
-    """The hot loop: one event's attributes into a dict, the trace's attributes shared."""
+    """The hot loop: each event's attributes into a dict; rows point at their trace's slot."""
     kinds, event_types, note = stage.kinds, stage.event_types, stage.note_event
-    events, cases, trace_ids, lines = stage.events, stage.cases, stage.trace_ids, stage.lines
+    events, lines, slots = stage.events, stage.lines, stage.slots
     limit, big_line = stage.limit, _LIBXML_BIG_LINE
     trace_el: Any = None
-    case: Row = {}
-    trace_no = 0
+    slot = -1
     for _, el in items:
         if el.tag.endswith("trace"):
-            trace_no = stage.end_trace(el, had_events=el is trace_el)
+            stage.end_trace(el, had_events=el is trace_el)
             continue
         parent = el.getparent()
         if parent is not trace_el:
-            entered = stage.enter_trace(el, parent)
-            if entered is None:
+            slot = stage.enter_trace(el, parent)
+            if slot < 0:
                 el.clear()  # an <event> outside any <trace>: pm4py skips it too
                 continue
-            trace_el, case = parent, entered
+            trace_el = parent
         row: Row = {}
         for child in el:
             kind = kinds[child.tag]
@@ -271,27 +278,25 @@ def _consume(items: Iterable[tuple[str, Any]], stage: _Stage) -> None:
                     if event_types.get(key) != kind:
                         note(key, kind)
         line = el.sourceline
-        lines.append(line if line <= big_line else _big_line(el, line))
+        if line > big_line and el.text:
+            # Past line 65535 libxml2 reports where the element's first child (the
+            # whitespace after the start tag) ends, not where the tag is.
+            line -= el.text.count("\n")
+        lines.append(line)
         events.append(row)
-        cases.append(case)
-        trace_ids.append(trace_no)
+        slots.append(slot)
         el.clear()
         if len(lines) >= limit:
-            stage.flush(el)
-
-
-def _big_line(el: Any, line: int) -> int:
-    """Undo libxml2's reading of lines past 65535 from the element's first child.
-
-    Past that line libxml2 reports the line of the first child node; for the usual
-    whitespace after ``<event>`` that is where the whitespace ends, lines later.
-    """
-    text = el.text
-    return line - text.count("\n") if text else line
+            slot = stage.flush(el)
 
 
 class _Stage:
-    """Mutable state of one staging run: the open batch, the columns, the counters."""
+    """Mutable state of one staging run: the open batch, the columns, the counters.
+
+    A batch holds one dict per event and, per trace with rows in the batch, one
+    shared dict of its ``case:`` attributes (a row's ``slot`` points at it), so
+    trace attributes are neither copied per event nor looked up per event.
+    """
 
     def __init__(
         self,
@@ -308,9 +313,10 @@ class _Stage:
         self.progress = progress
         self.kinds = _Kinds()
         self.events: list[Row] = []
-        self.cases: list[Row] = []
-        self.trace_ids: list[int] = []
         self.lines: list[int] = []
+        self.slots: list[int] = []
+        self.cases: list[Row] = []  # per slot: the trace's attributes
+        self.case_traces: list[int] = []  # per slot: the trace's index
         self.event_types: dict[str, str] = {}
         self.case_types: dict[str, str] = {}
         self.names: dict[str, str] = {}  # attribute key -> column name, first appearance first
@@ -320,22 +326,24 @@ class _Stage:
         self.trace_no = 0  # traces ended
         self.trace_el: Any = None
         self.case: Row = {}
+        self.early = 0  # attribute elements of the open trace before its first event
         self.trace_first_row = 0
         self.root: Any = None
         self.raw: io.BufferedReader | None = None
         self.size = 0
-        self.next_mark = 0.0
+        self.reported = -1.0  # the last fraction passed to ``progress``
 
     def watch(self, raw: io.BufferedReader, size: int) -> None:
         """Report progress as the share of ``raw`` (the file on disk, maybe compressed) read."""
         self.raw, self.size = raw, size
 
     def report(self, *, done: bool = False) -> None:
-        if self.progress is None or self.raw is None:
+        """Call ``progress`` when a further 1% of the file is read (and once with 1.0)."""
+        if self.progress is None or self.raw is None or self.reported >= 1.0:
             return
         fraction = 1.0 if done else min(self.raw.tell() / max(self.size, 1), 1.0)
-        if done or fraction >= self.next_mark:
-            self.next_mark = fraction + 0.01
+        if done or fraction >= self.reported + 0.01:
+            self.reported = fraction
             self.progress(fraction)
 
     def note_event(self, key: str, kind: str) -> None:
@@ -349,8 +357,8 @@ class _Stage:
         self._name(key)
 
     def _name(self, key: str) -> None:
-        """Give a new key its column; DuckDB names are case-insensitive, so 'ID' after 'id'
-        (both in BPIC 2020) becomes 'ID (2)'."""
+        """Give a new key its column. DuckDB names are case-insensitive, so a key differing
+        from an earlier one only in case gets ' (2)' (BPIC 2020 has 'Permit ID' and 'Permit id')."""
         if key in self.names:
             return
         name, n = key, 2
@@ -368,10 +376,10 @@ class _Stage:
             result[name] = (event if case is None else case if event is None else both) or "string"
         return result
 
-    def enter_trace(self, first_event: Any, parent: Any) -> Row | None:
-        """Start the trace holding ``first_event``: read the attributes before it.
+    def enter_trace(self, first_event: Any, parent: Any) -> int:
+        """Open the trace holding ``first_event``, read the attributes before it; return its slot.
 
-        Returns None for an event outside any trace (it is skipped).
+        Returns -1 for an event outside any trace (it is skipped).
         """
         where = _local(parent.tag)
         if where == "event":
@@ -381,17 +389,24 @@ class _Stage:
                 position=f"line {first_event.sourceline}",
             )
         if where != "trace":
-            return None
-        self.trace_el, self.case = parent, {}
+            return -1
+        self.trace_el, self.case, self.early = parent, {}, 0
         self.trace_first_row = self.flushed + len(self.lines)
         for child in parent:
             if child is first_event:
                 break
-            self._case_attribute(child, late=False)
-        return self.case
+            if self.kinds[child.tag] is not None:
+                self.early += 1
+                self._case_attribute(child, late=False)
+        return self._open_slot()
 
-    def end_trace(self, el: Any, *, had_events: bool) -> int:
-        """Close a trace: late trace attributes, free its elements, count it."""
+    def _open_slot(self) -> int:
+        self.cases.append(self.case)
+        self.case_traces.append(self.trace_no)
+        return len(self.cases) - 1
+
+    def end_trace(self, el: Any, *, had_events: bool) -> None:
+        """Close a trace: read attributes written after its first event, free it, count it."""
         if el.getparent() is not self.root:
             raise LogFormatError(
                 "malformed XES: <trace> must be a direct child of <log>",
@@ -399,30 +414,24 @@ class _Stage:
                 position=f"line {el.sourceline}",
             )
         if had_events:
-            self._late_case_attributes(el, stop=None)
+            for child in list(el.iterchildren(*_ATTRIBUTE_TAGS))[self.early :]:
+                self._case_attribute(child, late=True)
         el.clear()
         while el.getprevious() is not None:
             del self.root[0]
         self.trace_no += 1
         if self.trace_no % _PROGRESS_EVERY_TRACES == 0:
             self.report()
-        return self.trace_no
 
-    def _late_case_attributes(self, trace_el: Any, *, stop: Any) -> int:
-        """Read trace attributes written after the trace's first event (before ``stop``).
-
-        Returns how many children precede ``stop``, all of them read.
-        """
-        seen_event, count = False, 0
-        for child in trace_el:
-            if child is stop:
-                break
-            count += 1
-            if self.kinds[child.tag] is None:
-                seen_event = seen_event or _local(child.tag) == "event"
-            elif seen_event:
+    def _prune(self, last_event: Any) -> None:
+        """Free the open trace's children before ``last_event``, reading late attributes."""
+        trace_el = self.trace_el
+        stop = trace_el.index(last_event)
+        for child in list(trace_el.iterchildren(*_ATTRIBUTE_TAGS))[self.early :]:
+            if trace_el.index(child) < stop:
                 self._case_attribute(child, late=True)
-        return count
+        del trace_el[:stop]
+        self.early = 0
 
     def _case_attribute(self, child: Any, *, late: bool) -> None:
         kind, key = self.kinds[child.tag], child.get("key")
@@ -439,19 +448,20 @@ class _Stage:
                 [value, self.trace_no],
             )
 
-    def flush(self, last_event: Any = None) -> None:
-        """Write the batch; ``last_event`` (mid-trace) lets the trace's older children go."""
-        if last_event is not None and self.trace_el is not None:
-            read = self._late_case_attributes(self.trace_el, stop=last_event)
-            del self.trace_el[:read]
+    def flush(self, last_event: Any = None) -> int:
+        """Write the batch. Mid-trace (``last_event`` given) the open trace's older children
+        go and the trace keeps going in the next batch: returns its slot there."""
+        if last_event is not None:
+            self._prune(last_event)
         count = len(self.lines)
         if count:
             self._add_columns()
             self._insert(self._arrow(count))
             self.flushed += count
-            for column in (self.events, self.cases, self.trace_ids, self.lines):
+            for column in (self.events, self.lines, self.slots, self.cases, self.case_traces):
                 column.clear()  # in place: the hot loop holds these lists
         self.report()
+        return self._open_slot() if last_event is not None else -1
 
     def _add_columns(self) -> None:
         names = list(self.names.values())
@@ -462,24 +472,29 @@ class _Stage:
         self.created = len(names)
 
     def _arrow(self, count: int) -> pa.Table:
-        start = self.flushed
+        slots = pa.array(self.slots, pa.int32())
         data = {
-            "_row": pa.array(range(start, start + count), pa.int64()),
+            "_row": pa.array(range(self.flushed, self.flushed + count), pa.int64()),
             "_line": pa.array(self.lines, pa.int64()),
-            "_trace": pa.array(self.trace_ids, pa.int64()),
+            "_trace": pa.array(self.case_traces, pa.int64()).take(slots),
         }
+        plain = [key for key in self.event_types if key not in self.case_types]
+        events = pa.array(self.events, pa.struct([(key, pa.string()) for key in plain]))
         for key, name in self.names.items():
-            data[name] = pa.array(self._values(key), pa.string())
+            if key not in self.case_types:
+                data[name] = events.field(key)
+            elif key not in self.event_types:
+                data[name] = pa.array([case.get(key) for case in self.cases], pa.string()).take(
+                    slots
+                )
+            else:  # an event key 'case:x' and a trace key 'x': the trace's value wins, as in pm4py
+                data[name] = pa.array(self._merged(key), pa.string())
         return pa.table(data)
 
-    def _values(self, key: str) -> list[str | None]:
-        if key not in self.case_types:
-            return [row.get(key) for row in self.events]
-        if key not in self.event_types:
-            return [case.get(key) for case in self.cases]
-        # an event key 'case:x' and a trace key 'x': the trace's value wins, as in pm4py
-        pairs = zip(self.events, self.cases, strict=True)
-        return [case[key] if key in case else row.get(key) for row, case in pairs]
+    def _merged(self, key: str) -> list[str | None]:
+        cases = self.cases
+        pairs = zip(self.events, self.slots, strict=True)
+        return [cases[s][key] if key in cases[s] else row.get(key) for row, s in pairs]
 
     def _insert(self, batch: pa.Table) -> None:
         view = f"{self.table}__xes_batch"
