@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_WORKSPACE ?= demo.duckdb
 # Debian packages the tests use (installed when missing; needs root or sudo).
-APT_PACKAGES :=
+APT_PACKAGES := graphviz
 
 .PHONY: demo test lint typecheck unit system-deps bench clean
 

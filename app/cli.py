@@ -16,6 +16,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from app.cli_render import (
@@ -175,7 +176,45 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common, filters],
         help="directly-follows process map (frequencies and times)",
     )
+    p.add_argument(
+        "--svg", metavar="FILE", help="also draw the (simplified) map as SVG with Graphviz"
+    )
+    p.add_argument(
+        "--color-by",
+        choices=("frequency", "performance"),
+        default="frequency",
+        help="SVG colouring",
+    )
+    p.add_argument(
+        "--activities",
+        type=float,
+        default=1.0,
+        metavar="SHARE",
+        help="keep the activities covering this share of events (0-1]",
+    )
+    p.add_argument(
+        "--paths",
+        type=float,
+        default=1.0,
+        metavar="SHARE",
+        help="keep the paths covering this share of path frequency (0-1]",
+    )
     p.set_defaults(handler=cmd_map)
+    p = sub.add_parser(
+        "model",
+        parents=[common, filters],
+        help="discover a process model (inductive miner) and export it",
+    )
+    p.add_argument("--bpmn", required=True, metavar="FILE", help="BPMN 2.0 XML file to write")
+    p.add_argument("--noise", type=float, default=0.0, help="inductive miner noise threshold (0-1)")
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="time budget; refused or stopped beyond it",
+    )
+    p.set_defaults(handler=cmd_model)
     p = sub.add_parser(
         "variants", parents=[common, filters], help="process variants, most frequent first"
     )
@@ -263,7 +302,41 @@ def cmd_map(args: argparse.Namespace) -> int:
     from mining.dfg import discover_dfg
 
     dfg = discover_dfg(_connect(args), args.dataset, log_filter=_log_filter(args))
-    _emit(args, dfg.to_dict(), lambda: print_map(dfg))
+    document = dfg.to_dict()
+    if args.svg or args.activities < 1.0 or args.paths < 1.0:
+        from mining.graph import build_process_graph
+        from mining.render import render_svg
+        from mining.simplify import simplify_map
+
+        simplified = simplify_map(dfg, activity_share=args.activities, path_share=args.paths)
+        document["simplified"] = simplified.to_dict()
+        if args.svg:
+            svg = render_svg(build_process_graph(simplified), color_by=args.color_by)
+            Path(args.svg).write_text(svg, encoding="utf-8")
+            document["svg"] = args.svg
+    _emit(args, document, lambda: print_map(dfg, svg=args.svg))
+    return 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from mining.models import export_bpmn
+
+    result = export_bpmn(
+        _connect(args),
+        args.dataset,
+        args.bpmn,
+        log_filter=_log_filter(args),
+        noise_threshold=args.noise,
+        time_budget_s=args.budget,
+    )
+    document = result.to_dict()
+    _emit(
+        args,
+        document,
+        lambda: print(
+            f"BPMN model with {len(result.activities)} activities written to {args.bpmn}"
+        ),
+    )
     return 0
 
 

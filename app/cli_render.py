@@ -203,7 +203,7 @@ def human_duration(seconds: float | None) -> str:
     return f"{seconds:.3g} s"
 
 
-def print_map(dfg: DirectlyFollowsGraph, *, limit: int = 40) -> None:
+def print_map(dfg: DirectlyFollowsGraph, *, limit: int = 40, svg: str | None = None) -> None:
     """The directly-follows pairs, most frequent first, with their times."""
     table = Table(
         title=f"Process map of {dfg.provenance.dataset_name}: {len(dfg.activities)} activities, {len(dfg.edges)} paths"
@@ -228,6 +228,8 @@ def print_map(dfg: DirectlyFollowsGraph, *, limit: int = 40) -> None:
     _out.print(
         "  ends:   " + ", ".join(f"{a} ({n:,})" for a, n in list(dfg.end_activities.items())[:8])
     )
+    if svg:
+        _out.print(f"  map drawn to {svg}")
 
 
 def print_variants(found: Variants, *, limit: int = 20) -> None:
