@@ -23,13 +23,14 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	rm -f $(DEMO_WORKSPACE) $(DEMO_WORKSPACE).wal
 	$(BIN)/hyperpath load sample_logs/receipt.xes.gz --workspace $(DEMO_WORKSPACE)
 	$(BIN)/hyperpath load sample_logs/roadtraffic100traces.xes.gz --workspace $(DEMO_WORKSPACE)
 	$(BIN)/hyperpath load sample_logs/running-example.csv.gz --workspace $(DEMO_WORKSPACE)
 	$(BIN)/hyperpath datasets --workspace $(DEMO_WORKSPACE)
 	$(BIN)/hyperpath quality receipt --workspace $(DEMO_WORKSPACE)
+	$(BIN)/hyperpath map receipt --workspace $(DEMO_WORKSPACE) --activities 0.95 --paths 0.9 --color-by performance --svg demo-map.svg
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -47,4 +48,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info $(DEMO_WORKSPACE)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info $(DEMO_WORKSPACE) demo-map.svg

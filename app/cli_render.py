@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from mining.dfg import DirectlyFollowsGraph
     from mining.variants import Variants
 
-_out = Console(highlight=False, soft_wrap=True)
+_out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 
 
 def load_document(result: LoadResult) -> dict[str, object]:
