@@ -20,7 +20,7 @@ import duckdb
 from eventlogs.engine import fetch_row
 from eventlogs.engine import quote_identifier as qi
 from eventlogs.mapping import ColumnMapping
-from eventlogs.timestamps import TimestampFormat, offset_sql, timestamp_sql
+from eventlogs.timestamps import TimestampFormat, offset_sql, offset_text_sql, timestamp_sql
 
 REASONS = {
     "missing_case": "missing case id",
@@ -76,15 +76,34 @@ def _text(column: str | None) -> str:
 
 
 def _parse_sql(plan: PreparePlan) -> str:
-    """Parse once; the reason is computed over a subquery so that source columns
-    named like canonical ones (a column called 'ts') cannot shadow them."""
+    """Parse once, in three nested levels: raw texts (and the written offset, one
+    regex per row), then the instants, then the offset and the reason. Nesting also
+    keeps source columns named like canonical ones (a column 'ts') from shadowing."""
     m = plan.mapping
-    ts_raw = f"s.{qi(m.timestamp)}"
+    raw_ts = f"s.{qi(m.timestamp)}"
+    off_text = offset_text_sql(raw_ts, plan.ts_format)
     start = "NULL::TIMESTAMPTZ"
     if m.start_timestamp and plan.start_format:
         start = timestamp_sql(f"s.{qi(m.start_timestamp)}", plan.start_format)
+    inner = f"""
+            SELECT s._row,
+                   {_text(m.case)} AS case_id,
+                   {_text(m.activity)} AS activity,
+                   {raw_ts} AS _raw_ts,
+                   {off_text or "NULL"} AS _off_text,
+                   {start} AS start_ts,
+                   {_text(m.resource)} AS resource,
+                   lower({_text(m.lifecycle)}) AS lifecycle,
+                   {_text(m.timestamp)} AS raw_ts,
+                   {_text(m.start_timestamp)} AS raw_start
+            FROM {qi(plan.source)} s"""
+    kwargs = {"offset_text_sql": "_off_text"} if off_text else {}
+    middle = f"""
+        SELECT *, {timestamp_sql("_raw_ts", plan.ts_format, **kwargs)} AS ts FROM ({inner})"""
+    offset = offset_sql("_raw_ts", plan.ts_format, instant_sql="ts", **kwargs)
     return f"""
-        SELECT _row, case_id, activity, ts, utc_offset_min, start_ts, resource, lifecycle,
+        SELECT _row, case_id, activity, ts, CAST({offset} AS SMALLINT) AS utc_offset_min,
+               start_ts, resource, lifecycle,
                CASE WHEN case_id IS NULL THEN 'missing_case'
                     WHEN activity IS NULL THEN 'missing_activity'
                     WHEN raw_ts IS NULL THEN 'missing_timestamp'
@@ -92,18 +111,7 @@ def _parse_sql(plan: PreparePlan) -> str:
                     WHEN raw_start IS NOT NULL AND start_ts IS NULL THEN 'bad_start_timestamp'
                     WHEN start_ts > ts THEN 'start_after_end'
                END AS reason
-        FROM (
-            SELECT s._row,
-                   {_text(m.case)} AS case_id,
-                   {_text(m.activity)} AS activity,
-                   {timestamp_sql(ts_raw, plan.ts_format)} AS ts,
-                   CAST({offset_sql(ts_raw, plan.ts_format)} AS SMALLINT) AS utc_offset_min,
-                   {start} AS start_ts,
-                   {_text(m.resource)} AS resource,
-                   lower({_text(m.lifecycle)}) AS lifecycle,
-                   {_text(m.timestamp)} AS raw_ts,
-                   {_text(m.start_timestamp)} AS raw_start
-            FROM {qi(plan.source)} s)"""
+        FROM ({middle})"""
 
 
 def _source_columns(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
