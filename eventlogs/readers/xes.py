@@ -94,8 +94,9 @@ def stage_xes(
         stream.seek(0)
         con.execute(f"CREATE TEMP TABLE {quoted} (_row BIGINT, _line BIGINT, _trace BIGINT)")
         try:
-            stage = _Stage(con, table, file=path.name, batch_rows=batch_rows, progress=progress)
-            stage.watch(raw, os.fstat(raw.fileno()).st_size)
+            stage = _Stage(
+                con, table, file=path.name, batch_rows=batch_rows, progress=progress, raw=raw
+            )
             _parse(stream, stage)
         except BaseException:
             _drop(con, quoted)
@@ -252,7 +253,7 @@ def _check_root(root: Any, file: str) -> None:
 
 def _consume(items: Iterable[tuple[str, Any]], stage: _Stage) -> None:
     """The hot loop: each event's attributes into a dict; rows point at their trace's slot."""
-    kinds, event_types, note = stage.kinds, stage.event_types, stage.note_event
+    kinds, event_types, note = stage.kinds, stage.event_types, stage.note
     events, lines, slots = stage.events, stage.lines, stage.slots
     limit, big_line = stage.limit, _LIBXML_BIG_LINE
     trace_el: Any = None
@@ -306,8 +307,10 @@ class _Stage:
         file: str,
         batch_rows: int,
         progress: Callable[[float], None] | None,
+        raw: io.BufferedReader,
     ) -> None:
         self.con, self.table, self.file = con, table, file
+        self.raw, self.size = raw, os.fstat(raw.fileno()).st_size  # progress: share of raw read
         self.quoted = quote_identifier(table)
         self.limit = max(1, batch_rows)
         self.progress = progress
@@ -329,31 +332,22 @@ class _Stage:
         self.early = 0  # attribute elements of the open trace before its first event
         self.trace_first_row = 0
         self.root: Any = None
-        self.raw: io.BufferedReader | None = None
-        self.size = 0
         self.reported = -1.0  # the last fraction passed to ``progress``
-
-    def watch(self, raw: io.BufferedReader, size: int) -> None:
-        """Report progress as the share of ``raw`` (the file on disk, maybe compressed) read."""
-        self.raw, self.size = raw, size
 
     def report(self, *, done: bool = False) -> None:
         """Call ``progress`` when a further 1% of the file is read (and once with 1.0)."""
-        if self.progress is None or self.raw is None or self.reported >= 1.0:
+        if self.progress is None or self.reported >= 1.0:
             return
         fraction = 1.0 if done else min(self.raw.tell() / max(self.size, 1), 1.0)
         if done or fraction >= self.reported + 0.01:
             self.reported = fraction
             self.progress(fraction)
 
-    def note_event(self, key: str, kind: str) -> None:
-        known = self.event_types.get(key)
-        self.event_types[key] = kind if known is None or known == kind else "string"
-        self._name(key)
-
-    def note_case(self, key: str, kind: str) -> None:
-        known = self.case_types.get(key)
-        self.case_types[key] = kind if known is None or known == kind else "string"
+    def note(self, key: str, kind: str, *, case: bool = False) -> None:
+        """Record a key's type ('string' once it is seen with two types) and its column."""
+        types = self.case_types if case else self.event_types
+        known = types.get(key)
+        types[key] = kind if known is None or known == kind else "string"
         self._name(key)
 
     def _name(self, key: str) -> None:
@@ -372,8 +366,8 @@ class _Stage:
         result = {}
         for key, name in self.names.items():
             event, case = self.event_types.get(key), self.case_types.get(key)
-            both = event if event == case else "string"
-            result[name] = (event if case is None else case if event is None else both) or "string"
+            agree = event is None or case is None or event == case
+            result[name] = (event or case or "string") if agree else "string"
         return result
 
     def enter_trace(self, first_event: Any, parent: Any) -> int:
@@ -439,7 +433,7 @@ class _Stage:
             return
         column_key, value = _CASE_PREFIX + key, child.get("value")
         self.case[column_key] = value  # shared by the trace's rows still in the batch
-        self.note_case(column_key, kind)
+        self.note(column_key, kind, case=True)
         if late and self.trace_first_row < self.flushed:
             self._add_columns()
             column = quote_identifier(self.names[column_key])
