@@ -113,7 +113,7 @@ def write_attribute_tables(
     types = infer_types(con, source, columns)
     case_cols = [c for c in columns if c.startswith("case:")]
     event_cols = [c for c in columns if not c.startswith("case:")]
-    good = "s._row NOT IN (SELECT _row FROM _p WHERE reason IS NOT NULL)"
+    good = "s._row NOT IN (SELECT _row FROM _p)"  # _p holds the quarantined rows by now
     ev_sel = "".join(f", {_value(c, types[c], columns[c])} AS {qi(c)}" for c in event_cols)
     con.execute(
         f"""CREATE TABLE {qi(event_attrs_table(dataset_id))} AS

@@ -75,7 +75,15 @@ def _text(column: str | None) -> str:
     return "NULL" if column is None else f"NULLIF(trim(CAST(s.{qi(column)} AS VARCHAR)), '')"
 
 
-def _parse_sql(plan: PreparePlan) -> str:
+def _present(column: str | None, types: dict[str, str]) -> str:
+    """The value for a 'missing?' test: trimmed text for text columns; native columns as they are
+    (casting ten million native timestamps to text just to test them costs seconds)."""
+    if column is None or types.get(column, "VARCHAR") == "VARCHAR":
+        return _text(column)
+    return f"s.{qi(column)}"
+
+
+def _parse_sql(plan: PreparePlan, types: dict[str, str]) -> str:
     """Parse once, in three nested levels: raw texts (and the written offset, one
     regex per row), then the instants, then the offset and the reason. Nesting also
     keeps source columns named like canonical ones (a column 'ts') from shadowing."""
@@ -94,8 +102,8 @@ def _parse_sql(plan: PreparePlan) -> str:
                    {start} AS start_ts,
                    {_text(m.resource)} AS resource,
                    lower({_text(m.lifecycle)}) AS lifecycle,
-                   {_text(m.timestamp)} AS raw_ts,
-                   {_text(m.start_timestamp)} AS raw_start
+                   {_present(m.timestamp, types)} AS raw_ts,
+                   {_present(m.start_timestamp, types)} AS raw_start
             FROM {qi(plan.source)} s"""
     kwargs = {"offset_text_sql": "_off_text"} if off_text else {}
     middle = f"""
@@ -158,21 +166,21 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, source: str) -> None:
 
 def _pair_lifecycle(con: duckdb.DuckDBPyConnection) -> None:
     """Pair each 'complete' event with its 'start' (the k-th start with the k-th complete per case
-    and activity, in time order) into ``_pairs(_row, start_ts)``; empty unless both occur."""
+    and activity, in time order) into ``_pairs(_row, start_ts)``; empty unless both occur.
+    Runs on the integer-coded ``_q``: partitioning by integers is far cheaper than by text."""
     con.execute("CREATE OR REPLACE TEMP TABLE _pairs (_row BIGINT, start_ts TIMESTAMPTZ)")
     both = fetch_row(
-        con,
-        "SELECT bool_or(lifecycle = 'start') AND bool_or(lifecycle = 'complete') FROM _p WHERE reason IS NULL",
+        con, "SELECT bool_or(lifecycle = 'start') AND bool_or(lifecycle = 'complete') FROM _q"
     )
     if not both or not both[0]:
         return
     con.execute("""
         INSERT INTO _pairs
-        WITH k AS (SELECT _row, case_id, activity, lifecycle, ts,
-                          row_number() OVER (PARTITION BY case_id, activity, lifecycle ORDER BY ts, _row) AS k
-                   FROM _p WHERE reason IS NULL AND lifecycle IN ('start', 'complete'))
-        SELECT c._row, s.ts FROM k c JOIN k s USING (case_id, activity, k)
-        WHERE c.lifecycle = 'complete' AND s.lifecycle = 'start' AND s.ts <= c.ts""")
+        WITH k AS (SELECT _row, case_no, activity_no, lifecycle = 'start' AS is_start, ts,
+                          row_number() OVER (PARTITION BY case_no, activity_no, lifecycle ORDER BY ts, _row) AS k
+                   FROM _q WHERE lifecycle IN ('start', 'complete'))
+        SELECT c._row, s.ts FROM k c JOIN k s USING (case_no, activity_no, k)
+        WHERE NOT c.is_start AND s.is_start AND s.ts <= c.ts""")
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, plan: PreparePlan) -> int:
@@ -214,20 +222,29 @@ def _dictionaries(con: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
     con.execute(
         "INSERT INTO activities SELECT ?, activity_no, activity, events FROM _a", [dataset_id]
     )
+    # Code the good rows once; the text columns of _p are not needed any more.
+    con.execute("""
+        CREATE TEMP TABLE _q AS
+        SELECT p._row, c.case_no, a.activity_no, p.ts, p.start_ts, p.utc_offset_min,
+               p.resource, p.lifecycle
+        FROM _p p JOIN _c c USING (case_id) JOIN _a a USING (activity)
+        WHERE p.reason IS NULL""")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _p AS SELECT _row, reason FROM _p WHERE reason IS NOT NULL"
+    )
 
 
 def _events(con: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
     con.execute(
         """
         INSERT INTO events
-        SELECT ?, c.case_no, (row_number() OVER w - 1)::INTEGER, a.activity_no, p._row,
-               p.ts, coalesce(p.start_ts, pr.start_ts), p.utc_offset_min, p.resource, p.lifecycle,
-               lead(a.activity_no) OVER w,
-               epoch_us(lead(p.ts) OVER w) - epoch_us(p.ts)
-        FROM _p p JOIN _c c USING (case_id) JOIN _a a USING (activity) LEFT JOIN _pairs pr USING (_row)
-        WHERE p.reason IS NULL
-        WINDOW w AS (PARTITION BY c.case_no ORDER BY p.ts, p._row)
-        ORDER BY c.case_no, p.ts, p._row""",
+        SELECT ?, q.case_no, (row_number() OVER w - 1)::INTEGER, q.activity_no, q._row,
+               q.ts, coalesce(q.start_ts, pr.start_ts), q.utc_offset_min, q.resource, q.lifecycle,
+               lead(q.activity_no) OVER w,
+               epoch_us(lead(q.ts) OVER w) - epoch_us(q.ts)
+        FROM _q q LEFT JOIN _pairs pr USING (_row)
+        WINDOW w AS (PARTITION BY q.case_no ORDER BY q.ts, q._row)
+        ORDER BY q.case_no, q.ts, q._row""",
         [dataset_id],
     )
 
@@ -261,13 +278,13 @@ def prepare_events(con: duckdb.DuckDBPyConnection, plan: PreparePlan) -> Prepare
     """Write events, cases, activities, variants, quarantine and attribute tables for one dataset."""
     from eventlogs.attributes import write_attribute_tables
 
-    con.execute(f"CREATE TEMP TABLE _p AS {_parse_sql(plan)}")
+    con.execute(f"CREATE TEMP TABLE _p AS {_parse_sql(plan, _source_columns(con, plan.source))}")
     duplicates = count_duplicates(con, plan.source)
     if plan.dedupe and duplicates:
         _mark_duplicates(con, plan.source)
-    _pair_lifecycle(con)
     quarantined = _quarantine(con, plan)
     _dictionaries(con, plan.dataset_id)
+    _pair_lifecycle(con)
     _events(con, plan.dataset_id)
     variants = _variants(con, plan.dataset_id)
     columns = _source_columns(con, plan.source)
@@ -284,10 +301,10 @@ def prepare_events(con: duckdb.DuckDBPyConnection, plan: PreparePlan) -> Prepare
         """SELECT (SELECT coalesce(sum(events), 0) FROM _c), (SELECT count(*) FROM _c), (SELECT count(*) FROM _a),
                   count(DISTINCT resource),
                   bool_or(start_ts IS NOT NULL) OR (SELECT count(*) > 0 FROM _pairs)
-           FROM _p WHERE reason IS NULL""",
+           FROM _q""",
     )
     assert counts is not None
-    for table in ("_p", "_a", "_c", "_cv", "_v", "_pairs", "_dupcand"):
+    for table in ("_p", "_q", "_a", "_c", "_cv", "_v", "_pairs", "_dupcand"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return PreparedCounts(
         events=int(counts[0]),

@@ -201,7 +201,7 @@ def offset_text_sql(column_sql: str, fmt: TimestampFormat) -> str | None:
     ``offset_sql`` as ``offset_text_sql``, it saves two regex evaluations per row.
     None for formats that carry no written offset.
     """
-    if fmt.kind != "iso":
+    if fmt.kind != "iso" or _is_utc(fmt.time_zone):
         return None
     return f"regexp_extract(CAST({column_sql} AS VARCHAR), {_literal(_OFFSET_SQL_RE)}, 1)"
 
@@ -222,6 +222,11 @@ def timestamp_sql(
             return f"CAST({column_sql} AS TIMESTAMPTZ)"
         return f"timezone({zone}, CAST({column_sql} AS TIMESTAMP))"
     text = f"CAST({column_sql} AS VARCHAR)"
+    if fmt.kind == "iso" and _is_utc(fmt.time_zone):
+        # Fast path (no regex): with the session zone pinned to UTC by
+        # eventlogs.engine.connect, a cast reads a written offset and reads values
+        # without one as UTC, which is what the format asks for.
+        return _trimmed_if_null(text, "TRY_CAST({} AS TIMESTAMPTZ)")
     if fmt.kind == "iso":
         # Offset written: an absolute instant. None: wall clock in the zone (a plain
         # TRY_CAST to TIMESTAMP would silently drop an offset, hence the branch).
@@ -268,7 +273,12 @@ def offset_sql(
     if not _is_utc(fmt.time_zone):  # the zone's wall clock minus UTC at that instant
         local = f"timezone({_literal(fmt.time_zone)}, {instant})"
         offset = f"round((epoch({local}) - epoch({instant})) / 60)"
-    if fmt.kind == "iso":
+    if fmt.kind == "iso" and _is_utc(fmt.time_zone):
+        # A cast to TIMESTAMP keeps the wall clock as written and drops the offset:
+        # wall minus instant is the written offset (0 for 'Z' and for no offset).
+        wall = _trimmed_if_null(f"CAST({column_sql} AS VARCHAR)", "TRY_CAST({} AS TIMESTAMP)")
+        offset = f"(epoch_us({wall}) - epoch_us({instant})) // 60000000"
+    elif fmt.kind == "iso":
         # One regex pulls the offset text ('+02', '+0200', '+02:00', 'Z' or ''); DuckDB
         # turns it into minutes by reading midnight 2000-01-01 (epoch 946684800) with it.
         # The text is used once: DuckDB does not share subexpressions inside CASE.
