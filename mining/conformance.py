@@ -8,7 +8,7 @@ log (tests/test_models.py checks it).
 
 Budget: the work is refused up front when its calibrated lower-bound estimate
 exceeds ``time_budget_s``; otherwise variants are replayed most frequent first in
-a forked worker (``mining.models.run_budgeted``) that streams results in chunks,
+a forked worker (``mining.pm4py_worker.run_budgeted``) that streams results in chunks,
 so that when the budget expires the variants done so far still count
 (``budget_hit``). Alignments also pass the remaining time to pm4py as the
 per-trace limit. Above ``max_variants`` variants a sample is used (``sampled``):
@@ -16,7 +16,7 @@ the most frequent half of the limit exactly, plus a seeded uniform sample of
 the other variants, each standing for its share of them.
 
 Imports: standard library, eventlogs.errors, mining.filters, mining.models,
-mining.source, mining.variants; pm4py only inside functions.
+mining.pm4py_worker, mining.source, mining.variants; pm4py only inside functions.
 """
 
 from __future__ import annotations
@@ -31,14 +31,13 @@ from typing import Any, Literal
 
 from eventlogs.errors import InputError
 from mining.filters import LogFilter
-from mining.models import (
+from mining.models import PetriNetModel, discover_petri_net
+from mining.pm4py_worker import (
     DEFAULT_CALIBRATION,
     BudgetExceededError,
     Calibration,
     Emit,
     LogSize,
-    PetriNetModel,
-    discover_petri_net,
     discover_variant_counts,
     im_estimate_s,
     import_pm4py,

@@ -1,15 +1,17 @@
 """Stage an XES or XES.gz event log into a DuckDB TEMP table, one batch at a time.
 
 The XES reader of ``eventlogs``. ``stage_xes`` refuses a prolog that declares a
-DOCTYPE or entities (entities are never resolved), then streams the file with
-lxml's ``iterparse`` and writes one row per ``<event>``: ``_row`` (order in the
-file), ``_line`` (line of the ``<event>`` tag), ``_trace`` (0-based trace
-index), then one VARCHAR column per attribute key. Trace attributes are copied
+DOCTYPE or entities (``eventlogs.readers.xml_safety``; entities are never
+resolved), then streams the file with lxml's ``iterparse`` and writes one row
+per ``<event>``: ``_row`` (order in the file), ``_line`` (line of the
+``<event>`` tag), ``_trace`` (0-based trace index), then one VARCHAR column per
+attribute key. Trace attributes are copied
 onto their events with the prefix ``case:``, as in pm4py's data frames. Values
 stay the exact strings of the file; ``StagedXes.attribute_types`` says how to
 type them later. Only one batch of rows is held in memory.
 
-Imports: standard library, duckdb, lxml, pyarrow, eventlogs.errors, eventlogs.engine.
+Imports: standard library, duckdb, lxml, pyarrow, eventlogs.errors, eventlogs.engine,
+eventlogs.readers.xml_safety.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -32,6 +34,7 @@ from lxml import etree
 
 from eventlogs.engine import quote_identifier
 from eventlogs.errors import HyperpathError, LogFormatError, UnsafeXmlError
+from eventlogs.readers.xml_safety import UNSAFE_MESSAGE, check_prolog
 
 XES_NAMESPACE = "http://www.xes-standard.org/"
 _ROOT_TAGS = frozenset({"log", "{" + XES_NAMESPACE + "}log"})
@@ -39,19 +42,9 @@ _ATTRIBUTE_TYPES = frozenset({"string", "date", "int", "float", "boolean", "id"}
 _ATTRIBUTE_TAGS = tuple("{*}" + kind for kind in sorted(_ATTRIBUTE_TYPES))
 _RESERVED = ("_row", "_line", "_trace")
 _CASE_PREFIX = "case:"
-_CHUNK = 64 * 1024
-_PROLOG_LIMIT = 1024 * 1024
 _PROGRESS_EVERY_TRACES = 64
 _LIBXML_BIG_LINE = 65535
-_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")  # UTF-32 BOMs become UTF-16 ones without NULs
-_SPACE = re.compile(rb"[ \t\r\n]*")
-_START_TAG = re.compile(rb"<([A-Za-z_:\x80-\xff][-.\w:\x80-\xff]*)")
-_UNSAFE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _LXML_WHERE = re.compile(r", line \d+, column \d+$")
-_UNSAFE_MESSAGE = (
-    "XML declares a DOCTYPE/entities; Hyperpath never resolves entities, refusing the file. "
-    "Export the log again without a DOCTYPE"
-)
 
 Row = dict[str, str | None]
 
@@ -90,7 +83,7 @@ def stage_xes(
     quoted = quote_identifier(table)
     with path.open("rb") as raw, _reading(path.name):
         stream = _decompressed(raw)
-        _check_prolog(stream, path.name)
+        check_prolog(stream, path.name)
         stream.seek(0)
         con.execute(f"CREATE TEMP TABLE {quoted} (_row BIGINT, _line BIGINT, _trace BIGINT)")
         try:
@@ -148,59 +141,6 @@ def _decompressed(raw: io.BufferedReader) -> io.BufferedIOBase:
     return gzip.GzipFile(fileobj=raw, mode="rb") if magic == b"\x1f\x8b" else raw
 
 
-def _check_prolog(stream: io.BufferedIOBase, file: str) -> None:
-    """Read up to the root start tag: refuse DOCTYPE/ENTITY, empty files and non-XES roots."""
-    head = b""
-    while True:
-        chunk = stream.read(_CHUNK)
-        head += chunk
-        final = not chunk or len(head) >= _PROLOG_LIMIT
-        # NULs dropped: UTF-16/32 markup then reads as ASCII, so '<!DOCTYPE' is still seen.
-        root = _scan_prolog(head.replace(b"\x00", b""), final=final, file=file)
-        if root is not None:
-            break
-        if final:
-            _refuse_prolog(head.replace(b"\x00", b""), file)
-    if root.rpartition(":")[2] != "log":
-        raise LogFormatError(f"not an XES log: root element is <{root}>", file=file)
-
-
-def _scan_prolog(text: bytes, *, final: bool, file: str) -> str | None:
-    """The root element's name, or None while the prolog has not ended (more bytes needed)."""
-    pos = next((len(bom) for bom in _BOMS if text.startswith(bom)), 0)
-    while True:
-        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]  # '*' always matches
-        if pos == len(text):
-            return None
-        if text.startswith(b"<?", pos) or text.startswith(b"<!--", pos):
-            close = b"?>" if text.startswith(b"<?", pos) else b"-->"
-            end = text.find(close, pos + 2)
-            if end < 0:
-                return None
-            pos = end + len(close)
-            continue
-        if _UNSAFE.match(text, pos):
-            raise UnsafeXmlError(_UNSAFE_MESSAGE, file=file)
-        tag = _START_TAG.match(text, pos)
-        if tag and (tag.end() < len(text) or final):
-            return tag.group(1).decode("utf-8", "replace")
-        if len(text) - pos < 16 and not final:
-            return None
-        raise LogFormatError(
-            "not an XML file: expected '<' markup before the root element "
-            "(binary data or another format?)",
-            file=file,
-        )
-
-
-def _refuse_prolog(text: bytes, file: str) -> NoReturn:
-    if not text.strip(b" \t\r\n" + b"".join(_BOMS)):
-        raise LogFormatError("file is empty", file=file)
-    raise LogFormatError(
-        "no XML root element found (the file is cut short or is not an XES log)", file=file
-    )
-
-
 class _Kinds(dict[object, str | None]):
     """Element tag -> XES attribute type ('string', 'date', ...), None for other elements."""
 
@@ -242,7 +182,7 @@ def _parse(stream: io.BufferedIOBase, stage: _Stage) -> None:
 def _check_root(root: Any, file: str) -> None:
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
-        raise UnsafeXmlError(_UNSAFE_MESSAGE, file=file)
+        raise UnsafeXmlError(UNSAFE_MESSAGE, file=file)
     if root.tag not in _ROOT_TAGS:
         raise LogFormatError(
             f"not an XES log: root element is <{root.tag}>; expected <log> "
