@@ -46,6 +46,7 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_mining.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info $(DEMO_WORKSPACE) demo-map.svg
