@@ -62,16 +62,17 @@ class Dataset:
             "source_file": self.source_file,
             "format": self.source_format,
             "sha256": self.sha256,
-            "loaded_at": _iso(self.loaded_at),
-            "first_ts": _iso(self.first_ts),
-            "last_ts": _iso(self.last_ts),
+            "loaded_at": iso_utc(self.loaded_at),
+            "first_ts": iso_utc(self.first_ts),
+            "last_ts": iso_utc(self.last_ts),
             "timestamp_format": self.timestamp_format,
             "has_start_timestamps": self.has_start_ts,
             "mapping": self.mapping,
         }
 
 
-def _iso(value: dt.datetime | None) -> str | None:
+def iso_utc(value: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC with 'Z' (the CLI contract's timestamp form), None for None."""
     if value is None:
         return None
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -389,7 +389,8 @@ def _prepare(
             file=path.name,
         )
     _quarantine_rejects(con, dataset_id, staged)
-    return dataset_id, _with_rejects(counts, len(staged.rejects)), pseudonymised
+    counts = replace(counts, quarantined=counts.quarantined + len(staged.rejects))
+    return dataset_id, counts, pseudonymised
 
 
 def _drop_staging(con: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -407,14 +408,6 @@ def _count_next_id(con: duckdb.DuckDBPyConnection) -> int:
     row = fetch_row(con, "SELECT nextval('dataset_id_seq')")
     assert row is not None
     return int(row[0])
-
-
-def _with_rejects(counts: PreparedCounts, rejects: int) -> PreparedCounts:
-    if not rejects:
-        return counts
-    from dataclasses import replace
-
-    return replace(counts, quarantined=counts.quarantined + rejects)
 
 
 def _insert_dataset(

@@ -132,14 +132,14 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _row_hash(con: duckdb.DuckDBPyConnection, source: str, alias: str = "s") -> tuple[str, str]:
-    cols = ", ".join(f"{alias}.{qi(c)}" for c in _source_columns(con, source))
-    return f"hash({cols})", cols
+def _row_hash(con: duckdb.DuckDBPyConnection, source: str) -> str:
+    """SQL hash of a whole staged row (alias ``s``), every source column included."""
+    return "hash(" + ", ".join(f"s.{qi(c)}" for c in _source_columns(con, source)) + ")"
 
 
 def _duplicate_candidates(con: duckdb.DuckDBPyConnection, source: str) -> None:
     """Rows whose full-row hash is shared: a cheap superset of the exact duplicates."""
-    row_hash, _ = _row_hash(con, source)
+    row_hash = _row_hash(con, source)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _dupcand AS
         SELECT s.* FROM {qi(source)} s

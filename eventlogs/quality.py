@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
-from eventlogs.datasets import get_dataset
+from eventlogs.datasets import get_dataset, iso_utc
 from eventlogs.engine import fetch_row
 from eventlogs.engine import quote_identifier as qi
 from eventlogs.schema import event_attrs_table
@@ -110,8 +110,8 @@ def compute_quality(con: duckdb.DuckDBPyConnection, ref: str | int) -> QualityRe
         activities=ds.activities,
         resources=ds.resources,
         variants=ds.variants,
-        first_ts=ds.summary()["first_ts"],  # type: ignore[arg-type]
-        last_ts=ds.summary()["last_ts"],  # type: ignore[arg-type]
+        first_ts=iso_utc(ds.first_ts),
+        last_ts=iso_utc(ds.last_ts),
         null_share=_null_shares(con, did, list(ds.event_attributes)),
         events_per_case={k: float(v) for k, v in zip(keys, dist[:7], strict=True)},
         tied_timestamp_share=round(int(tied) / max(ds.events, 1), 6),
