@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_WORKSPACE ?= demo.duckdb
 # Debian packages the tests use (installed when missing; needs root or sudo).
-APT_PACKAGES := graphviz
+APT_PACKAGES := graphviz chromium chromium-driver libreoffice-calc-nogui poppler-utils fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
 
 .PHONY: demo test lint typecheck unit system-deps bench clean
 
