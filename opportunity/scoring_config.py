@@ -64,6 +64,7 @@ class ScoringConfig:
     criteria: tuple[Criterion, ...]
     classes: Mapping[str, float]
     automation_rate: Mapping[str, float]
+    handling_time_overrides: Mapping[str, float] = field(default_factory=dict)
     source: str = "defaults"
 
     def of(self, score: str) -> tuple[Criterion, ...]:
@@ -97,7 +98,15 @@ def load_scoring_config(path: Path | None = None) -> ScoringConfig:
             user = tomllib.loads(Path(path).read_text("utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigurationError(f"{path}: cannot read the scoring file: {exc}") from exc
+        overrides = user.pop("handling_time_s", {})
+        if not isinstance(overrides, Mapping) or not all(
+            isinstance(v, int | float) and v > 0 for v in overrides.values()
+        ):
+            raise ConfigurationError(
+                f"{path}: [handling_time_s] must map activity names to seconds > 0"
+            )
         _merge(data, user, str(path), ())
+        data["handling_time_s"] = dict(overrides)
         source = str(path)
     return _build(data, source)
 
@@ -146,5 +155,8 @@ def _build(data: dict[str, Any], source: str) -> ScoringConfig:
         criteria=tuple(criteria),
         classes=MappingProxyType({k: float(v) for k, v in data["classes"].items()}),
         automation_rate=MappingProxyType({k: float(v) for k, v in data["automation_rate"].items()}),
+        handling_time_overrides=MappingProxyType(
+            {str(k): float(v) for k, v in data.get("handling_time_s", {}).items()}
+        ),
         source=source,
     )

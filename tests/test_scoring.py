@@ -150,3 +150,15 @@ def test_ranking_and_sensitivity() -> None:
     # Borderline scores RPA 60.5 against a threshold of 60: some +-20% move flips it to Human.
     assert ranked.get("Borderline").automation_class == "RPA"
     assert any(c.activity == "Borderline" and c.to_class == "Human" for c in sens.changes)
+
+
+def test_handling_time_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "h.toml"
+    path.write_text('[handling_time_s]\n"Send Fine" = 300\n"=cmd" = 60\n')
+    assert dict(load_scoring_config(path).handling_time_overrides) == {
+        "Send Fine": 300.0,
+        "=cmd": 60.0,
+    }
+    path.write_text('[handling_time_s]\n"Send Fine" = -1\n')
+    with pytest.raises(ConfigurationError, match="seconds > 0"):
+        load_scoring_config(path)
