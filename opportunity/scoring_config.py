@@ -79,6 +79,10 @@ class ScoringConfig:
         )
         return replace(self, criteria=criteria)
 
+    def with_automation_rates(self, rates: Mapping[str, float]) -> ScoringConfig:
+        """A copy using these automation rates (e.g. the likely values of the assumptions)."""
+        return replace(self, automation_rate=MappingProxyType(dict(rates)))
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready summary (for provenance)."""
         return {
@@ -109,6 +113,13 @@ def load_scoring_config(path: Path | None = None) -> ScoringConfig:
         data["handling_time_s"] = dict(overrides)
         source = str(path)
     return _build(data, source)
+
+
+def _likely_rates() -> dict[str, float]:
+    """The likely automation rate of each class, from the business-case assumptions."""
+    from opportunity.assumptions import Assumptions
+
+    return {k: float(v[1]) for k, v in Assumptions().automation_rate.items()}
 
 
 def _merge(base: dict[str, Any], user: Mapping[str, Any], path: str, at: tuple[str, ...]) -> None:
@@ -154,7 +165,7 @@ def _build(data: dict[str, Any], source: str) -> ScoringConfig:
     return ScoringConfig(
         criteria=tuple(criteria),
         classes=MappingProxyType({k: float(v) for k, v in data["classes"].items()}),
-        automation_rate=MappingProxyType({k: float(v) for k, v in data["automation_rate"].items()}),
+        automation_rate=MappingProxyType(_likely_rates()),
         handling_time_overrides=MappingProxyType(
             {str(k): float(v) for k, v in data.get("handling_time_s", {}).items()}
         ),
