@@ -2,7 +2,8 @@
 
 Measured: the step's processing times (start → complete) in *working* time, so a
 task opened at 16:55 and closed at 09:05 the next working day counts 10
-minutes of work. The point value is their median; up to ``samples`` of them
+minutes of work; work done wholly outside working hours (working time 0)
+counts its calendar time, since someone still did it. The point value is their median; up to ``samples`` of them
 (a deterministic spread over the log) are kept for Monte-Carlo ranges.
 
 Estimated (no start times): the 10th percentile of the step's waits in working
@@ -22,13 +23,22 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import ibis
+import ibis.expr.types as ir
 from ibis import _
 
-from mining.calendar import WorkingCalendar
+from mining.calendar import WorkingCalendar, with_clocks
 from mining.filters import LogFilter
 from mining.selection import open_log
-from mining.source import Connection, DatasetRef, Provenance, fetch_rows, name_lookup, provenance
-from mining.waits import step_table
+from mining.source import (
+    Connection,
+    DatasetRef,
+    LogTables,
+    Provenance,
+    fetch_rows,
+    name_lookup,
+    provenance,
+)
+from mining.waits import step_events, steps
 
 _US_PER_S = 1_000_000
 ESTIMATE_QUANTILE = 0.1
@@ -73,19 +83,19 @@ def compute_handling_times(
     log_filter = log_filter or LogFilter()
     tables = open_log(con, dataset, log_filter)
     names = name_lookup(tables)
-    s = step_table(tables, basis="working", calendar=calendar)
+    s = _handling_steps(tables, calendar)
     stats = s.group_by("activity_no").agg(
-        measured=_.processing_us.count(),
-        median_us=_.processing_us.median(),
+        measured=_.handling_us.count(),
+        median_us=_.handling_us.median(),
         p10_wait_us=_.wait_us.quantile(ESTIMATE_QUANTILE),
     )
     spread = (s.case_no * 7919 + s.position * 104729) % 1_000_003
-    timed = s.filter(s.processing_us.notnull()).mutate(spread=spread)
+    timed = s.filter(s.handling_us.notnull()).mutate(spread=spread)
     ranked = timed.mutate(rank=ibis.row_number().over(group_by="activity_no", order_by="spread"))
-    picked = ranked.filter(ranked.rank < samples).select("activity_no", "processing_us")
+    picked = ranked.filter(ranked.rank < samples).select("activity_no", "handling_us")
     by_step: dict[int, list[float]] = {}
     for row in fetch_rows(picked):
-        by_step.setdefault(int(row["activity_no"]), []).append(row["processing_us"] / _US_PER_S)
+        by_step.setdefault(int(row["activity_no"]), []).append(row["handling_us"] / _US_PER_S)
     steps = {}
     for row in fetch_rows(stats):
         no = int(row["activity_no"])
@@ -100,6 +110,19 @@ def compute_handling_times(
     return HandlingTimes(
         provenance=provenance(tables, log_filter, **params), span_days=span_days, steps=steps
     )
+
+
+def _handling_steps(tables: LogTables, calendar: WorkingCalendar | None) -> ir.Table:
+    """Steps with ``wait_us`` (working time) and ``handling_us``: the working processing time,
+    or the calendar one when the work fell wholly outside working hours (someone still did it)."""
+    events = step_events(tables.events)
+    clocked = with_clocks(
+        tables, events, {"end_us": "ts", "begin_us": "start_ts"}, basis="working", calendar=calendar
+    )
+    clocked = with_clocks(tables, clocked, {"cal_end_us": "ts", "cal_begin_us": "start_ts"})
+    s = steps(clocked)
+    calendar_us = s.cal_end_us - s.cal_begin_us
+    return s.mutate(handling_us=(s.processing_us > 0).ifelse(s.processing_us, calendar_us))
 
 
 def _handling(

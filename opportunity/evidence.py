@@ -228,4 +228,7 @@ def _automated_reason(r: object, res: ResourceMetrics) -> str:
 
 
 def _unstructured(score: PointScore | None) -> tuple[str, ...]:
-    return score.unstructured_inputs if score else ()
+    """Free text counts as an input of the step unless a simple rule on structured data decides."""
+    if score is None or score.verdict == "rule":
+        return ()
+    return score.unstructured_inputs

@@ -170,15 +170,23 @@ def rank_key(step: StepScore) -> tuple[int, float, float, str]:
 def classify(
     f: StepFeatures, scores: Mapping[str, float], config: ScoringConfig
 ) -> tuple[str, str]:
-    """(class, the criterion or rule that decided it)."""
+    """(class, the criterion or rule that decided it); the first rule that holds wins."""
     c = config.classes
     if f.automated_share >= c["already_automated_share"]:
         return "Already automated", "automated_share"
     if f.cases < c["min_cases"]:
         return "Human", "too_few_cases"
-    if f.decision_verdict == "learnable" and scores["ai"] >= c["ai_min"]:
-        return "AI", "ai.decision_learnable"
+    if f.decision_verdict == "judgement":
+        return "Human", "rpa.decision_rule"  # no model predicts the choice: people decide
+    if f.decision_verdict == "learnable":
+        if scores["ai"] >= c["ai_min"]:
+            return "AI", "ai.decision_learnable"
+        if scores["ai"] >= c["ai_assisted_min"]:
+            return "AI-assisted", "ai.decision_learnable"
+        return "Human", _weakest("ai", config, f)
     if scores["rpa"] >= c["rpa_min"] and scores["rpa"] >= scores["ai"]:
+        if f.decision_verdict == "rule":
+            return "RPA", "rpa.decision_rule"  # the rule is what a robot follows
         return "RPA", _top("rpa", scores, config, f)
     if scores["ai"] >= c["ai_min"]:
         return "AI", _top("ai", scores, config, f)
@@ -242,7 +250,14 @@ def evidence(c: Criterion, f: StepFeatures, value: object) -> str:
         "dominant_successor_share": lambda: (
             f"{v:.0%} of executions are followed by the same next step."
         ),
-        "decision_verdict": lambda: f.decision_summary or f"Decision after the step: {v}.",
+        "decision_verdict": lambda: (
+            f.decision_summary
+            or (
+                "No real choice follows the step: it always leads on the same way."
+                if v == "none"
+                else f"Decision after the step: {v}."
+            )
+        ),
         "structured_input": lambda: (
             "Inputs are structured (no free-text attributes)."
             if v == "yes"
