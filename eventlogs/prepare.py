@@ -165,9 +165,14 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, source: str) -> None:
 
 
 def _pair_lifecycle(con: duckdb.DuckDBPyConnection) -> None:
-    """Pair each 'complete' event with its 'start' (the k-th start with the k-th complete per case
-    and activity, in time order) into ``_pairs(_row, start_ts)``; empty unless both occur.
-    Runs on the integer-coded ``_q``: partitioning by integers is far cheaper than by text."""
+    """Pair each 'complete' event with the oldest still-open 'start' of its case and activity
+    (a FIFO queue, as pm4py's ``to_interval``) into ``_pairs(_row, start_ts)``.
+
+    With x(i) = starts - completes up to event i (time order), the queue of open
+    starts is q(i) = x(i) - min(0, min_{j<=i} x(j)) (a complete on an empty queue
+    is unmatched), so m(i) = starts(i) - q(i) completes have been matched; the
+    complete that raises m to k takes the k-th start. Window functions only, so
+    no row-by-row loop. Runs on the integer-coded ``_q``."""
     con.execute("CREATE OR REPLACE TEMP TABLE _pairs (_row BIGINT, start_ts TIMESTAMPTZ)")
     both = fetch_row(
         con, "SELECT bool_or(lifecycle = 'start') AND bool_or(lifecycle = 'complete') FROM _q"
@@ -176,11 +181,30 @@ def _pair_lifecycle(con: duckdb.DuckDBPyConnection) -> None:
         return
     con.execute("""
         INSERT INTO _pairs
-        WITH k AS (SELECT _row, case_no, activity_no, lifecycle = 'start' AS is_start, ts,
-                          row_number() OVER (PARTITION BY case_no, activity_no, lifecycle ORDER BY ts, _row) AS k
-                   FROM _q WHERE lifecycle IN ('start', 'complete'))
-        SELECT c._row, s.ts FROM k c JOIN k s USING (case_no, activity_no, k)
-        WHERE NOT c.is_start AND s.is_start AND s.ts <= c.ts""")
+        WITH e AS (
+            SELECT _row, case_no, activity_no, ts, lifecycle = 'start' AS is_start,
+                   sum(CASE WHEN lifecycle = 'start' THEN 1 ELSE -1 END) OVER w AS x,
+                   sum(CASE WHEN lifecycle = 'start' THEN 1 ELSE 0 END) OVER w AS s
+            FROM _q WHERE lifecycle IN ('start', 'complete')
+            WINDOW w AS (PARTITION BY case_no, activity_no ORDER BY ts, _row
+                         ROWS UNBOUNDED PRECEDING)),
+        m AS (
+            SELECT *, s - (x - least(0, min(x) OVER w)) AS matched
+            FROM e
+            WINDOW w AS (PARTITION BY case_no, activity_no ORDER BY ts, _row
+                         ROWS UNBOUNDED PRECEDING)),
+        d AS (
+            SELECT *, matched > coalesce(lag(matched) OVER (PARTITION BY case_no, activity_no
+                                                            ORDER BY ts, _row), 0) AS takes
+            FROM m),
+        starts AS (
+            SELECT case_no, activity_no, ts,
+                   row_number() OVER (PARTITION BY case_no, activity_no ORDER BY ts, _row) AS k
+            FROM e WHERE is_start)
+        SELECT d._row, st.ts FROM d
+        JOIN starts st ON st.case_no = d.case_no AND st.activity_no = d.activity_no
+                      AND st.k = d.matched
+        WHERE NOT d.is_start AND d.takes""")
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, plan: PreparePlan) -> int:

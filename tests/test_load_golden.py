@@ -188,3 +188,27 @@ def test_source_columns_named_like_canonical_ones(
     assert workspace.execute(
         "SELECT epoch(ts - start_ts) FROM events ORDER BY position"
     ).fetchall() == [(3600.0,), (None,)]
+
+
+def test_lifecycle_complete_without_start_does_not_shift_the_pairs(
+    workspace: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # The oldest open start is taken (pm4py's to_interval): a complete with no open start stays
+    # unpaired and does not push later completes onto the wrong starts.
+    text = (
+        "case,activity,time,lifecycle\n"
+        "1,a,2024-01-01T09:00:00Z,complete\n"  # no open start: unpaired
+        "1,a,2024-01-01T10:00:00Z,start\n"
+        "1,a,2024-01-01T11:00:00Z,complete\n"  # takes 10:00
+        "1,a,2024-01-01T12:00:00Z,start\n"
+        "1,a,2024-01-01T12:30:00Z,start\n"
+        "1,a,2024-01-01T13:00:00Z,complete\n"  # takes 12:00 (oldest open)
+        "1,a,2024-01-01T14:00:00Z,complete\n"  # takes 12:30
+        "1,a,2024-01-01T15:00:00Z,complete\n"  # queue empty again: unpaired
+    )
+    _load(workspace, tmp_path, "shift.csv", text)
+    starts = workspace.execute(
+        "SELECT hour(start_ts) + minute(start_ts) / 60 FROM events "
+        "WHERE lifecycle = 'complete' ORDER BY position"
+    ).fetchall()
+    assert starts == [(None,), (10.0,), (12.0,), (12.5,), (None,)]
