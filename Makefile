@@ -31,6 +31,7 @@ demo: $(STAMP) system-deps
 	$(BIN)/hyperpath datasets --workspace $(DEMO_WORKSPACE)
 	$(BIN)/hyperpath quality receipt --workspace $(DEMO_WORKSPACE)
 	$(BIN)/hyperpath map receipt --workspace $(DEMO_WORKSPACE) --activities 0.95 --paths 0.9 --color-by performance --svg demo-map.svg
+	$(BIN)/hyperpath serve --workspace $(DEMO_WORKSPACE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -49,4 +50,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_mining.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info $(DEMO_WORKSPACE) demo-map.svg
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info $(DEMO_WORKSPACE) $(DEMO_WORKSPACE).cache demo-map.svg

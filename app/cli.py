@@ -90,6 +90,32 @@ def _log_filter(args: argparse.Namespace) -> Any:
     )
 
 
+def _time_basis() -> argparse.ArgumentParser:
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument(
+        "--basis",
+        choices=("calendar", "working"),
+        default="calendar",
+        help="durations in calendar time or in working time (default calendar)",
+    )
+    shared.add_argument(
+        "--work-hours", metavar="HH:MM-HH:MM", help="working hours (default 09:00-17:00)"
+    )
+    shared.add_argument("--work-days", metavar="DAYS", help="working days (default mon-fri)")
+    shared.add_argument(
+        "--holidays", metavar="REGION", help="bank holidays of COUNTRY[-REGION] (default GB-ENG)"
+    )
+    return shared
+
+
+def _calendar(args: argparse.Namespace) -> Any:
+    from mining.calendar import WorkingCalendar
+
+    return WorkingCalendar.from_options(
+        region=args.holidays, hours=args.work_hours, days=args.work_days
+    )
+
+
 def _split(values: list[str] | None) -> tuple[str, ...]:
     return tuple(v.strip() for item in values or [] for v in item.split(",") if v.strip())
 
@@ -220,9 +246,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--limit", type=int, default=20, help="rows in the human table (JSON has all)")
     p.set_defaults(handler=cmd_variants)
+    p = sub.add_parser(
+        "bottlenecks",
+        parents=[common, filters, _time_basis()],
+        help="where cases wait: activities (or paths) ranked by time lost",
+    )
+    p.add_argument("--top", type=int, metavar="N", help="only the N losing the most time")
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--paths", action="store_true", help="waits per path (source -> target)")
+    view.add_argument("--trend", choices=("D", "W", "M"), help="waits per day, week or month")
+    p.set_defaults(handler=cmd_bottlenecks)
+    p = sub.add_parser(
+        "backlog",
+        parents=[common, filters],
+        help="open cases per period: arrivals, completions, age and trend of the backlog",
+    )
+    from app.cli_backlog import add_backlog_arguments
+
+    add_backlog_arguments(p)
+    p.set_defaults(handler=cmd_backlog)
     p = sub.add_parser("delete", parents=[common], help="delete a dataset from the workspace")
     p.add_argument("dataset", help="dataset id or name")
     p.set_defaults(handler=cmd_delete)
+    from app.cli_opportunity import add_opportunity_parsers
+
+    add_opportunity_parsers(sub, [common, filters, _time_basis()])
+    from app.cli_serve import add_serve_parser
+
+    add_serve_parser(sub, common)
     return parser
 
 
@@ -345,6 +396,56 @@ def cmd_variants(args: argparse.Namespace) -> int:
 
     found = discover_variants(_connect(args), args.dataset, log_filter=_log_filter(args))
     _emit(args, found.to_list(), lambda: print_variants(found, limit=args.limit))
+    return 0
+
+
+def cmd_bottlenecks(args: argparse.Namespace) -> int:
+    from app.cli_render import print_bottleneck_trend, print_bottlenecks
+    from eventlogs.errors import InputError
+    from mining.bottlenecks import compute_bottleneck_trend, compute_bottlenecks
+
+    if args.top is not None and args.top < 1:
+        raise InputError(f"--top must be a whole number >= 1, found {args.top}")
+    options = {"log_filter": _log_filter(args), "basis": args.basis, "calendar": _calendar(args)}
+    con, top = _connect(args), args.top
+    if args.trend:
+        trend = compute_bottleneck_trend(con, args.dataset, freq=args.trend, **options)
+        trend = trend.top(top) if top else trend
+        _emit(args, trend.to_list(), lambda: print_bottleneck_trend(trend, top=top or 5))
+        return 0
+    found = compute_bottlenecks(con, args.dataset, **options)
+    document = found.paths_to_list(top=top) if args.paths else found.to_list(top=top)
+    _emit(args, document, lambda: print_bottlenecks(found, top=top or 20, paths=args.paths))
+    return 0
+
+
+def cmd_backlog(args: argparse.Namespace) -> int:
+    from app.cli_backlog import backlog_document, print_backlog
+    from mining.backlog import compute_backlog
+
+    con, log_filter = _connect(args), _log_filter(args)
+    backlog = compute_backlog(
+        con,
+        args.dataset,
+        freq=args.freq,
+        log_filter=log_filter,
+        end_activities=args.end_activity or None,
+        last_periods=args.last,
+        open_case_limit=args.open_cases,
+    )
+    queues = None
+    if args.queues or args.queue_activity:
+        from mining.queues import compute_step_queues
+
+        queues = compute_step_queues(
+            con,
+            args.dataset,
+            freq=args.freq,
+            activities=args.queue_activity or None,
+            log_filter=log_filter,
+        )
+    document = backlog_document(backlog, queues)
+    _emit(args, document, lambda: print_backlog(backlog, queues, limit=args.limit))
     return 0
 
 

@@ -68,11 +68,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
         calendar=_calendar(args), limit=args.limit,
     )  # fmt: skip
     document = [f.to_dict() for f in found.findings]
-    _emit(
-        args,
-        document,
-        lambda: [_out.print(f"{i}. {escape(f.text)}") for i, f in enumerate(found.findings, 1)],
-    )
+    _emit(args, document, lambda: print_findings(found.texts()))
     return 0
 
 
@@ -127,6 +123,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     }
     _emit(args, document, lambda: print_report(report, written))
     return 0
+
+
+def print_findings(texts: list[str]) -> None:
+    """Numbered findings."""
+    for i, text in enumerate(texts, start=1):
+        _out.print(f"{i}. {escape(text)}")
 
 
 def _check_top(top: int | None) -> None:

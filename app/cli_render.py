@@ -251,3 +251,104 @@ def print_variants(found: Variants, *, limit: int = 20) -> None:
             steps,
         )
     _out.print(table)
+
+
+if TYPE_CHECKING:
+    from mining.bottlenecks import (
+        ActivityBottleneck,
+        Bottlenecks,
+        BottleneckTrend,
+        PathBottleneck,
+    )
+
+_UPPER_BOUND_NOTE = (
+    "  * upper bound: no start time, so the wait runs to the step's completion "
+    "(it includes the processing time)"
+)
+
+
+def _wait(seconds: float, upper_bound: bool) -> str:
+    return human_duration(seconds) + ("*" if upper_bound else "")
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _activity_cells(a: ActivityBottleneck) -> list[str]:
+    return [
+        a.activity,
+        f"{a.frequency:,}",
+        _wait(a.mean_wait_s, a.wait_is_upper_bound),
+        _wait(a.p90_wait_s, a.wait_is_upper_bound),
+        human_duration(a.mean_processing_s),
+        human_duration(a.time_lost_s),
+        _share(a.share_of_case_time),
+    ]
+
+
+def _path_cells(p: PathBottleneck) -> list[str]:
+    return [
+        p.source,
+        p.target,
+        f"{p.frequency:,}",
+        _wait(p.mean_wait_s, p.wait_is_upper_bound),
+        _wait(p.p90_wait_s, p.wait_is_upper_bound),
+        human_duration(p.time_lost_s),
+        _share(p.share_of_case_time),
+    ]
+
+
+def print_bottlenecks(found: Bottlenecks, *, top: int = 20, paths: bool = False) -> None:
+    """Activities (or paths) ranked by time lost, with their waits and processing times."""
+    what = "paths" if paths else "activities"
+    cells = (
+        [_path_cells(p) for p in found.paths]
+        if paths
+        else [_activity_cells(a) for a in found.activities]
+    )
+    names = ["from", "to"] if paths else ["activity"]
+    processing = [] if paths else ["mean processing"]
+    table = Table(
+        title=f"Bottlenecks of {found.provenance.dataset_name}: {len(cells):,} {what}, "
+        f"{found.cases:,} cases, {found.basis} time"
+    )
+    for col in [
+        "#",
+        *names,
+        "frequency",
+        "mean wait",
+        "p90 wait",
+        *processing,
+        "time lost",
+        "share",
+    ]:
+        table.add_column(col, justify="left" if col in ("from", "to", "activity") else "right")
+    for rank, row in enumerate(cells[:top], start=1):
+        table.add_row(str(rank), *row)
+    _out.print(table)
+    if len(cells) > top:
+        _out.print(f"  ... {len(cells) - top} more {what} (all of them with --json)")
+    if any("*" in cell for row in cells[:top] for cell in row[len(names) + 1 : len(names) + 3]):
+        _out.print(_UPPER_BOUND_NOTE)
+
+
+def print_bottleneck_trend(trend: BottleneckTrend, *, top: int = 5) -> None:
+    """Per period, the waits of the activities losing the most time overall."""
+    kept = trend.top(top)
+    table = Table(
+        title=f"Waits per {dict(D='day', W='week', M='month')[trend.freq]} in "
+        f"{trend.provenance.dataset_name} ({trend.basis} time, top {top} activities)"
+    )
+    for col in ("period", "activity", "steps", "mean wait", "p90 wait", "time lost"):
+        table.add_column(col, justify="left" if col in ("period", "activity") else "right")
+    for p in kept.points:
+        table.add_row(
+            p.period.isoformat(),
+            p.activity,
+            f"{p.frequency:,}",
+            human_duration(p.mean_wait_s),
+            human_duration(p.p90_wait_s),
+            human_duration(p.time_lost_s),
+        )
+    _out.print(table)

@@ -83,11 +83,15 @@ class WhatIf:
         """One sentence for people."""
 
         def when(p: Projection) -> str:
-            return f"clears by {p.clear_date:%d %B %Y}" if p.clear_date else "never clears"
+            return (
+                f"clears by {p.clear_date.day} {p.clear_date:%B %Y}"
+                if p.clear_date
+                else "never clears"
+            )
 
         return (
             f"Today {self.rates.open_now:,} cases are open. Without automation the backlog "
-            f"{when(self.baseline)}; with it (+{self.capacity_uplift - 1:.0%} capacity) it "
+            f"{when(self.baseline)}; with it (+{self.capacity_uplift - 1:.1%} capacity) it "
             f"{when(self.automated)}."
         )
 

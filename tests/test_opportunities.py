@@ -81,3 +81,42 @@ def test_every_explanation_is_complete(scored) -> None:
         for r in step.explanation:
             assert r.evidence and not math.isnan(r.contribution) and not math.isnan(r.normalised)
         assert all(0 <= v <= 100 for v in step.scores.values())
+
+
+def test_cli_opportunities_and_report_json(scored, tmp_path: Path, capsys) -> None:
+    import json
+
+    from app.cli import main
+    from opportunity.assumptions import load_assumptions
+
+    truth, opps, _ = scored
+    ws = truth.path.parent / "ws.duckdb"
+    assert main(["opportunities", "truth", "--workspace", str(ws), "--top", "3", "--json"]) == 0
+    ranked = json.loads(capsys.readouterr().out)
+    assert [r["activity"] for r in ranked] == [s.activity for s in opps.steps[:3]]
+    keys = {"activity", "class", "rpa_score", "ai_score", "value_score", "ease_score"}
+    assert keys | {"confidence", "annual_hours", "explanation"} <= set(ranked[0])
+    entry = ranked[0]["explanation"][0]
+    assert {"criterion", "value", "weight", "contribution", "evidence"} <= set(entry)
+    xlsx, pdf = tmp_path / "roadmap.xlsx", tmp_path / "roi.pdf"
+    argv = ["report", "truth", "--workspace", str(ws), "--xlsx", str(xlsx), "--pdf", str(pdf)]
+    assert main([*argv, "--runs", "300", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["xlsx"] == str(xlsx) and document["pdf"] == str(pdf)
+    assert xlsx.stat().st_size > 5000 and pdf.read_bytes()[:5] == b"%PDF-"
+    figures = document["portfolio"]
+    assert set(figures) == {
+        "annual_hours_saved", "fte_released", "one_off_cost_gbp", "annual_net_benefit_gbp",
+        "payback_months", "npv_gbp", "npv_p10_gbp", "npv_p90_gbp",
+    }  # fmt: skip
+    # The portfolio holds the automatable candidates paying for themselves: the RPA steps and
+    # the AI step of the generated log, and never the Human, rare or automated ones.
+    assert truth.threshold in document["candidates"] and truth.rare not in document["candidates"]
+    assert (
+        truth.automated not in document["candidates"]
+        and truth.leakage not in document["candidates"]
+    )
+    assert figures["npv_p10_gbp"] <= figures["npv_gbp"] <= figures["npv_p90_gbp"]
+    a = load_assumptions(None)
+    hours = figures["annual_hours_saved"]
+    assert figures["fte_released"] == pytest.approx(hours / a.hours_per_fte_year)

@@ -1,0 +1,1 @@
+"""Builders of figures and components from mining and opportunity results (no queries here)."""
