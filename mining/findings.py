@@ -69,7 +69,7 @@ def compute_findings(
     backlog = compute_backlog(con, dataset, freq="W", log_filter=log_filter)
     var = compute_variability(con, dataset, log_filter=log_filter)
     res = compute_resources(con, dataset, log_filter=log_filter, calendar=calendar)
-    return build_findings(waits, backlog, var, res, limit=limit)
+    return build_findings(waits, backlog, var, res, limit=limit, calendar=calendar)
 
 
 def build_findings(
@@ -79,10 +79,11 @@ def build_findings(
     res: ResourceMetrics,
     *,
     limit: int = 8,
+    calendar: WorkingCalendar | None = None,
 ) -> Findings:
     """Findings from computed results (ranked by weight, at most ``limit``)."""
     found = [
-        *_bottlenecks(waits),
+        *_bottlenecks(waits, calendar),
         *_backlog(backlog),
         *_rework(var),
         *_variants(var),
@@ -92,16 +93,18 @@ def build_findings(
     return Findings(provenance=waits.provenance, findings=tuple(found[:limit]))
 
 
-def days(seconds: float, unit: str = "days") -> str:
-    """'3.4 days' (or hours below a day)."""
-    if seconds < 86400:
+def days(seconds: float, unit: str = "days", *, day_s: float = 86400.0) -> str:
+    """'3.4 days' (or hours below a day); a working day is ``day_s`` seconds long."""
+    if seconds < day_s:
         return f"{seconds / 3600:.1f} hours"
-    return f"{seconds / 86400:.1f} {unit}"
+    return f"{seconds / day_s:.1f} {unit}"
 
 
-def _bottlenecks(waits: Bottlenecks) -> list[Finding]:
+def _bottlenecks(waits: Bottlenecks, calendar: WorkingCalendar | None) -> list[Finding]:
     total = sum(a.time_lost_s for a in waits.activities)
-    unit = "working days" if waits.basis == "working" else "days"
+    working = waits.basis == "working"
+    unit = "working days" if working else "days"
+    day_s = (calendar or WorkingCalendar()).hours_per_day * 3600 if working else 86400.0
     out = []
     for a in waits.activities[:2]:
         if total <= 0 or a.waits == 0:
@@ -112,8 +115,8 @@ def _bottlenecks(waits: Bottlenecks) -> list[Finding]:
             Finding(
                 kind="bottleneck",
                 text=(
-                    f"Cases wait {days(a.mean_wait_s, unit)} on average before '{a.activity}'"
-                    f"{bound}; 1 in 10 waits more than {days(a.p90_wait_s, unit)}. "
+                    f"Cases wait {days(a.mean_wait_s, unit, day_s=day_s)} on average before '{a.activity}'"
+                    f"{bound}; 1 in 10 waits more than {days(a.p90_wait_s, unit, day_s=day_s)}. "
                     f"That wait is {share:.0%} of all waiting time in the process."
                 ),
                 value=share,
