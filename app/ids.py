@@ -73,3 +73,64 @@ def dataset_action(action: str, dataset_id: int) -> dict[str, object]:
 def variant_row(variant_no: int) -> dict[str, object]:
     """The button that opens a variant's cases."""
     return {"type": "variant-row", "index": variant_no}
+
+
+# Bottlenecks page.
+BN_BASIS = "bn-basis"  # calendar or working time
+BN_FREQ = "bn-freq"  # trend per week or month
+BN_SUMMARY = "bn-summary"
+BN_FINDINGS = "bn-findings"
+BN_TABLE = "bn-table"
+BN_BARS = "bn-bars"
+BN_TREND = "bn-trend"
+BN_PROGRESS = "bn-progress"
+BN_FINDINGS_PROGRESS = "bn-findings-progress"
+BN_TREND_PROGRESS = "bn-trend-progress"
+BN_DOWNLOAD_CSV = "bn-download-csv"
+BN_DOWNLOAD = "bn-download"
+
+# Backlog page.
+BACKLOG_FREQ = "backlog-freq"  # D, W or M
+BACKLOG_SUMMARY = "backlog-summary"
+BACKLOG_CHART = "backlog-chart"
+BACKLOG_AGES = "backlog-ages"
+BACKLOG_LAW = "backlog-law"
+BACKLOG_OPEN = "backlog-open"
+BACKLOG_QUEUES = "backlog-queues"
+BACKLOG_PROGRESS = "backlog-progress"
+BACKLOG_QUEUES_PROGRESS = "backlog-queues-progress"
+
+
+# Opportunities, Business case and Roadmap pages.
+ASSUMPTIONS_STORE = "assumptions-store"  # session Store: the Business case overrides (small JSON)
+OPP_PROGRESS = "opp-progress"
+OPP_STAGE = "opp-stage"
+OPP_SUMMARY = "opp-summary"
+OPP_GRID = "opp-grid"
+OPP_QUADRANT = "opp-quadrant"
+OPP_DETAIL = "opp-detail"
+BC_PROGRESS = "bc-progress"
+BC_STAGE = "bc-stage"
+BC_RESET = "bc-reset"
+BC_HEADLINE = "bc-headline"
+BC_NPV = "bc-npv"
+BC_CASHFLOW = "bc-cashflow"
+BC_BACKLOG = "bc-backlog"
+BC_WHATIF = "bc-whatif"
+RM_PROGRESS = "roadmap-progress"
+RM_STAGE = "roadmap-stage"
+RM_GANTT = "roadmap-gantt"
+RM_WAVES = "roadmap-waves"
+RM_XLSX = "download-xlsx"
+RM_PDF = "download-pdf"
+RM_DOWNLOAD = "roadmap-download"
+
+
+def opportunity_row(index: int) -> dict[str, object]:
+    """The button of a row of the opportunity grid (index 0 = the top candidate)."""
+    return {"type": "opportunity-row", "index": index}
+
+
+def assumption_field(name: str) -> dict[str, object]:
+    """The input of one assumption on the Business case page ('discount_rate', 'build_cost_gbp.high')."""
+    return {"type": "assumption", "index": name}

@@ -54,6 +54,8 @@ def build_step_features(
     config: ScoringConfig | None = None,
     calendar: WorkingCalendar | None = None,
     seed: int = 0,
+    decision_min_cases: int = 30,
+    folds: int = 5,
     progress: Progress | None = None,
 ) -> StepEvidence:
     """Measure every step of ``dataset`` (under ``log_filter``) for scoring."""
@@ -73,8 +75,10 @@ def build_step_features(
     say("queues", 0.65)
     queues = compute_step_queues(con, dataset, log_filter=log_filter, freq="D")
     say("decisions", 0.75)
-    points = compute_decision_points(con, dataset, log_filter=log_filter, seed=seed)
-    pred = score_predictability(points, seed=seed)
+    points = compute_decision_points(
+        con, dataset, log_filter=log_filter, seed=seed, min_cases=decision_min_cases
+    )
+    pred = score_predictability(points, seed=seed, folds=folds)
     say("features", 0.95)
     span = max(handling.span_days, 1.0)
     var_by = {a.activity: a for a in var.activities}
@@ -139,6 +143,8 @@ def compute_opportunities(
     config: ScoringConfig | None = None,
     calendar: WorkingCalendar | None = None,
     seed: int = 0,
+    decision_min_cases: int = 30,
+    folds: int = 5,
     progress: Progress | None = None,
 ) -> tuple[Opportunities, StepEvidence]:
     """Score and rank every step of ``dataset``; also return the evidence behind the scores."""
@@ -150,6 +156,8 @@ def compute_opportunities(
         config=config,
         calendar=calendar,
         seed=seed,
+        decision_min_cases=decision_min_cases,
+        folds=folds,
         progress=progress,
     )
     record = evidence.handling.provenance.to_dict() | {"scoring": config.to_dict(), "seed": seed}

@@ -3,8 +3,10 @@
 ``build_report`` runs the whole chain on one dataset: step evidence and
 scores (opportunity.evidence), one ``CaseInput`` per candidate, the portfolio
 with its roadmap and Monte-Carlo ranges, and the backlog what-if for the
-portfolio. ``export_report`` writes the workbook and the one-page summary from
-that one result, so the figures printed by the CLI are the workbook's.
+portfolio. ``rebuild_report`` gives the same report under other assumptions
+without a query (the app's Business case page). ``export_report`` writes the
+workbook and the one-page summary from that one result, so the figures printed
+by the CLI are the workbook's.
 
 Imports: eventlogs.quality, mining (public verbs), opportunity.
 """
@@ -12,7 +14,7 @@ Imports: eventlogs.quality, mining (public verbs), opportunity.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +29,9 @@ from opportunity.business_case import CaseInput, build_business_case
 from opportunity.evidence import StepEvidence, compute_opportunities
 from opportunity.montecarlo import Simulation, portfolio_figures, simulate_portfolio
 from opportunity.portfolio import Portfolio, build_portfolio
-from opportunity.scoring import Opportunities, StepScore
+from opportunity.scoring import Opportunities, StepScore, score_steps
 from opportunity.scoring_config import ScoringConfig, load_scoring_config
-from opportunity.whatif import WhatIf, compute_whatif
+from opportunity.whatif import WhatIf, compute_whatif, project
 
 Progress = Callable[[str, float], None]
 AUTOMATABLE = ("RPA", "AI", "AI-assisted")
@@ -110,15 +112,7 @@ def build_report(
         progress=lambda s, f: say(s, 0.8 * f),
     )
     say("business case", 0.85)
-    order = {f.activity: i for i, f in enumerate(evidence.features)}
-    candidates = [
-        case_input(s, _position(s, evidence, order))
-        for s in opps.steps
-        if s.automation_class in AUTOMATABLE
-    ]
-    # The portfolio holds the candidates that pay for themselves on their own (NPV > 0).
-    inputs = [c for c in candidates if build_business_case(c, assumptions).npv_gbp > 0][:top]
-    portfolio = build_portfolio(inputs, assumptions)
+    portfolio = _portfolio(opps, evidence, assumptions, top)
     simulation = simulate_portfolio(portfolio, runs=runs, seed=seed)
     say("backlog what-if", 0.95)
     whatif, note = _whatif(con, dataset, log_filter, opps, portfolio)
@@ -136,6 +130,91 @@ def build_report(
     )
 
 
+def rebuild_report(
+    report: Report,
+    assumptions: Assumptions,
+    *,
+    top: int | None = None,
+    runs: int = 2000,
+    seed: int = 0,
+) -> Report:
+    """``report`` under other assumptions, without a query: the steps' measured features are kept.
+
+    The steps are scored again (the automation rates move the ranking), then
+    the portfolio, its Monte-Carlo ranges and the backlog what-if are rebuilt:
+    the same figures ``build_report`` gives with ``assumptions``.
+    """
+    config = report.opportunities.config.with_automation_rates(
+        {k: v[1] for k, v in assumptions.automation_rate.items()}
+    )
+    record = dict(report.opportunities.provenance) | {"scoring": config.to_dict()}
+    opps = score_steps(report.evidence.features, config, provenance=record)
+    portfolio = _portfolio(opps, report.evidence, assumptions, top)
+    whatif, note = report.whatif, report.whatif_note
+    if report.whatif is not None:
+        whatif, note = _whatif_again(report.whatif, opps, portfolio, report.evidence)
+    return replace(
+        report,
+        opportunities=opps,
+        assumptions=assumptions,
+        portfolio=portfolio,
+        simulation=simulate_portfolio(portfolio, runs=runs, seed=seed),
+        whatif=whatif,
+        whatif_note=note,
+    )
+
+
+def _portfolio(
+    opps: Opportunities, evidence: StepEvidence, assumptions: Assumptions, top: int | None
+) -> Portfolio:
+    order = {f.activity: i for i, f in enumerate(evidence.features)}
+    candidates = [
+        case_input(s, _position(s, evidence, order))
+        for s in opps.steps
+        if s.automation_class in AUTOMATABLE
+    ]
+    # The portfolio holds the candidates that pay for themselves on their own (NPV > 0).
+    inputs = [c for c in candidates if build_business_case(c, assumptions).npv_gbp > 0][:top]
+    return build_portfolio(inputs, assumptions)
+
+
+def _whatif_again(
+    old: WhatIf, opps: Opportunities, portfolio: Portfolio, evidence: StepEvidence
+) -> tuple[WhatIf | None, str]:
+    """``_whatif`` from the flow measured before (the backlog does not depend on assumptions)."""
+    staff = _staff_hours(opps)
+    saved = portfolio.annual_hours_saved
+    if staff <= 0 or saved >= staff:
+        return None, "No what-if: the log shows no staff hours to free."
+    uplift = staff / (staff - saved)
+    mu = old.rates.completions_per_period
+    automated = project(
+        old.rates, mu * uplift, periods=len(old.baseline.open_cases) - 1, label="with automation"
+    )
+    new_median = None
+    if old.median_cycle_time_s is not None:  # as compute_whatif does
+        per_case = saved * 3600 / max(evidence.variability.process.cases, 1)
+        q0 = old.rates.open_now
+        queue_cut = q0 / mu - q0 / (mu * uplift) if mu > 0 else 0.0
+        period_s = old.rates.period_days * 86400
+        new_median = max(0.0, old.median_cycle_time_s - queue_cut * period_s - per_case)
+    whatif = replace(
+        old,
+        automated=automated,
+        capacity_uplift=uplift,
+        hours_saved_per_year=saved,
+        staff_hours_per_year=staff,
+        new_median_cycle_time_s=new_median,
+    )
+    return whatif, whatif.summary()
+
+
+def _staff_hours(opps: Opportunities) -> float:
+    return sum(
+        s.features.annual_hours for s in opps.steps if s.automation_class != "Already automated"
+    )
+
+
 def _position(step: StepScore, evidence: StepEvidence, order: Mapping[str, int]) -> int:
     """Order of the step in its process: by how early it happens (the activity table order)."""
     return order.get(step.activity, 0)
@@ -148,9 +227,7 @@ def _whatif(
     opps: Opportunities,
     portfolio: Portfolio,
 ) -> tuple[WhatIf | None, str]:
-    staff = sum(
-        s.features.annual_hours for s in opps.steps if s.automation_class != "Already automated"
-    )
+    staff = _staff_hours(opps)
     saved = portfolio.annual_hours_saved
     if staff <= 0 or saved >= staff:
         return None, "No what-if: the log shows no staff hours to free."

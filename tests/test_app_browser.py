@@ -117,8 +117,11 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
-    """Headless Debian Chromium through chromedriver; a missing browser is a failure."""
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """Headless Debian Chromium through chromedriver; a missing browser is a failure.
+
+    Downloads land in ``downloads(browser)``, a fresh folder.
+    """
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     assert chromium and driver, (
         "Debian's chromium and chromium-driver are required (make test installs them)"
@@ -132,12 +135,50 @@ def browser() -> Iterator[WebDriver]:
     ):
         options.add_argument(arg)
     options.binary_location = chromium
+    folder = tmp_path_factory.mktemp("downloads")
+    prefs = {"download.default_directory": str(folder), "download.prompt_for_download": False}
+    options.add_experimental_option("prefs", prefs)
     chrome = webdriver.Chrome(service=Service(driver), options=options)
+    chrome.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)}
+    )
+    _DOWNLOADS[id(chrome)] = folder
     yield chrome
     chrome.quit()
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+_DOWNLOADS: dict[int, Path] = {}
+
+
+def downloads(browser: WebDriver) -> Path:
+    """The folder the browser saves downloads in."""
+    return _DOWNLOADS[id(browser)]
+
+
+def downloaded(browser: WebDriver, suffix: str) -> Path:
+    """Wait for a finished download ending in ``suffix``; return it."""
+    found = wait_for(
+        browser,
+        lambda b: sorted(downloads(b).glob(f"*{suffix}")),
+        f"a {suffix} download",
+    )
+    return Path(found[-1])
+
+
+def assumption_input(browser: WebDriver, name: str) -> Any:
+    """The input of one assumption on the Business case page ('build_cost_gbp.high')."""
+    wrapper = "assumption-" + name.replace(".", "-")
+    return browser.find_element(By.CSS_SELECTOR, f"#{wrapper} input, #{wrapper} select")
+
+
+def set_assumption(browser: WebDriver, name: str, value: str) -> None:
+    """Type a new value and leave the field (the form updates on blur)."""
+    field = assumption_input(browser, name)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", field)
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(value, Keys.TAB)
 
 
 def wait_for(browser: WebDriver, condition: Callable[[WebDriver], Any], what: str) -> Any:
@@ -217,6 +258,35 @@ def map_nodes(browser: WebDriver) -> int:
             "const t = g && g.data && g.data.find(d => d.name === 'activities');"
             "return t ? t.x.length : -1;"
         )
+    )
+
+
+def _has_text(element_id: str) -> Callable[[WebDriver], str]:
+    """A condition: the element's text, once it has some."""
+    return lambda b: b.find_element(By.ID, element_id).text.strip()
+
+
+def click_step(browser: WebDriver, activity: str) -> None:
+    """Click a step of the map: point at its box, then plotly's click event on that very point.
+
+    The mouse alone is not enough on a busy machine: plotly reports the point it
+    last hovered, and a path label passed on the way may still be that point.
+    """
+    point = browser.execute_script(
+        "const g = document.querySelector('#map-graph .js-plotly-plot');"
+        "const c = g.data.findIndex(d => d.name === 'activities');"
+        "const i = g.data[c].customdata.findIndex(d => d[1] === arguments[0]);"
+        "return [c, i];",
+        activity,
+    )
+    element = browser.find_elements(
+        By.CSS_SELECTOR, "#map-graph .scatterlayer .trace:last-child .point"
+    )[point[1]]
+    click(browser, element)
+    browser.execute_script(
+        "const g = document.querySelector('#map-graph .js-plotly-plot');"
+        "g.emit('plotly_click', {points: [{curveNumber: arguments[0], pointNumber: arguments[1]}]});",
+        *point,
     )
 
 
@@ -313,10 +383,7 @@ def test_golden_path_upload_csv_and_xes_map_slider_click_variants(
     wait_for(browser, lambda b: map_nodes(b) == len(expected), "all nodes back")
     settle(browser)
 
-    point = browser.find_elements(
-        By.CSS_SELECTOR, "#map-graph .scatterlayer .trace:last-child .point"
-    )[0]
-    click(browser, point)
+    click_step(browser, "register request")
     detail = wait_for(
         browser,
         lambda b: (
@@ -352,6 +419,69 @@ def test_golden_path_upload_csv_and_xes_map_slider_click_variants(
     receipt = oracle_activities(xes_log)
     wait_for(browser, lambda b: map_nodes(b) == len(receipt), f"{len(receipt)} nodes for receipt")
     shot(browser, "05-process-map-receipt")
+    opportunities_to_downloads(browser)
+
+
+def opportunities_to_downloads(browser: WebDriver) -> None:
+    """The end of the golden path (receipt): the top candidate explained, an assumption changed
+    and the NPV with it, then the workbook and the one-page summary downloaded and opened."""
+    import openpyxl
+
+    go_to(browser, "Opportunities")
+    rows = wait_for(
+        browser,
+        lambda b: b.find_elements(By.CSS_SELECTOR, "#opp-table tbody tr"),
+        "the ranked steps",
+    )
+    top = rows[0].find_element(By.TAG_NAME, "button").text
+    explained = wait_for(
+        browser,
+        lambda b: (
+            f"Step: {top}" in _visible_text(b, "opp-detail") and _visible_text(b, "opp-detail")
+        ),
+        "the top step explained",
+    )
+    assert "Criteria" in explained and "Sensitivity to the weights" in explained
+    assert browser.find_elements(By.CSS_SELECTOR, "#opp-detail table tbody tr")
+    settle(browser)
+    shot(browser, "06-opportunities")
+    second = browser.find_elements(By.CSS_SELECTOR, "#opp-table tbody tr button")[1]
+    name = second.text
+    press(browser, second)
+    wait_for(
+        browser,
+        lambda b: f"Step: {name}" in _visible_text(b, "opp-detail"),
+        "another step explained",
+    )
+
+    go_to(browser, "Business case")
+    before = wait_for(browser, lambda b: _visible_text(b, "bc-npv"), "the NPV")
+    settle(browser)
+    assert before == "£0"  # receipt: no candidate pays for its build and licence by default
+    set_assumption(browser, "rpa_licence_gbp_per_bot_year", "0")
+    set_assumption(browser, "build_cost_gbp.high", "0")
+    after = wait_for(
+        browser,
+        lambda b: _visible_text(b, "bc-npv") not in ("", before) and _visible_text(b, "bc-npv"),
+        "the NPV to change",
+    )
+    assert after.startswith("£") and after != before
+    settle(browser)
+    shot(browser, "07-business-case")
+
+    go_to(browser, "Roadmap")
+    wait_for(
+        browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#roadmap-table tbody tr"), "the waves"
+    )
+    shot(browser, "08-roadmap")
+    press(browser, browser.find_element(By.ID, "download-xlsx"))
+    book = openpyxl.load_workbook(downloaded(browser, ".xlsx"))
+    assert "Summary" in book.sheetnames
+    press(browser, browser.find_element(By.ID, "download-pdf"))
+    pdf = downloaded(browser, ".pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    assert "Pages:           1" in info.stdout
 
 
 @pytest.mark.slow
@@ -404,13 +534,14 @@ def test_every_page_passes_axe_and_is_captured(
         "Datasets": ("/", "dataset-rows"),
         "Process map": ("/map", "map-summary"),
         "Variants": ("/variants", "variant-list"),
+        "Opportunities": ("/opportunities", "opp-summary"),
+        "Business case": ("/business-case", "bc-headline"),
+        "Roadmap": ("/roadmap", "roadmap-waves"),
     }
     problems = {}
     for name, (path, ready) in pages.items():
         browser.get(f"{served.url}{path}?dataset=1")
-        wait_for(
-            browser, lambda b, r=ready: b.find_element(By.ID, r).text.strip(), f"{name} to render"
-        )
+        wait_for(browser, _has_text(ready), f"{name} to render")
         time.sleep(0.5)  # let the last callbacks settle
         shot(browser, f"20-page-{path.strip('/') or 'datasets'}")
         browser.execute_script(AXE_SCRIPT)
