@@ -120,3 +120,33 @@ def test_cli_opportunities_and_report_json(scored, tmp_path: Path, capsys) -> No
     a = load_assumptions(None)
     hours = figures["annual_hours_saved"]
     assert figures["fte_released"] == pytest.approx(hours / a.hours_per_fte_year)
+
+
+@pytest.mark.slow
+def test_scoring_runs_on_every_real_log_with_complete_explanations(real_workspace) -> None:
+    """Every shared log scores; every candidate explains every criterion, with no NaN.
+
+    Decision models are fitted only where a choice has >= 1,000 cases, with 2 folds, to keep
+    the suite's time down (at the defaults the 13 logs take about 7 minutes, mostly fitting);
+    the explanation is complete either way (a step without a model is 'too few cases' or
+    'none')."""
+    from tests.conftest import SHARED_XES
+
+    for name in SHARED_XES:
+        dataset = name.removesuffix(".xes.gz")
+        opps, _ = compute_opportunities(real_workspace, dataset, decision_min_cases=1000, folds=2)
+        assert opps.steps, dataset
+        names = {f"{c.score}.{c.name}" for c in opps.config.criteria}
+        for step in opps.steps:
+            assert {f"{r.score}.{r.criterion}" for r in step.explanation} == names, dataset
+            for r in step.explanation:
+                assert r.evidence and math.isfinite(r.contribution), (dataset, step.activity)
+            assert all(math.isfinite(v) and 0 <= v <= 100 for v in step.scores.values())
+            assert step.automation_class in {
+                "RPA",
+                "AI",
+                "AI-assisted",
+                "Human",
+                "Already automated",
+            }
+            assert step.reason and step.deciding_criterion
