@@ -48,6 +48,8 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_mining.py
+	$(BIN)/python bench/bench_metrics.py
+	$(BIN)/python bench/bench_app.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info $(DEMO_WORKSPACE) $(DEMO_WORKSPACE).cache demo-map.svg

@@ -15,6 +15,7 @@ Imports: ibis, eventlogs.errors, mining.automation, mining.variability_exprs.
 
 from __future__ import annotations
 
+import ibis
 import ibis.expr.types as ir
 from ibis import _
 
@@ -35,9 +36,19 @@ def batch_pairs(
     done = events.filter(events.resource.notnull() & is_execution(events))
     timed = done.filter(time_of_day_us(local_timestamp(done)) != 0)
     order = ["ts", "event_index"]
-    gap = timed.ts.delta(timed.ts.lag().over(group_by=_PAIR, order_by=order), unit="microsecond")
-    starts = (gap.isnull() | (gap > round(window_s * 1_000_000))).cast("int64")
-    marked = timed.mutate(starts=starts)
+    window = ibis.window(group_by=_PAIR, order_by=order)
+    limit = round(window_s * 1_000_000)
+    gap = timed.ts.delta(timed.ts.lag().over(window), unit="microsecond")
+    next_gap = timed.ts.lead().over(window).delta(timed.ts, unit="microsecond")
+    marked = timed.mutate(
+        starts=(gap.isnull() | (gap > limit)).cast("int64"),
+        near=(gap <= limit).fill_null(False) | (next_gap <= limit).fill_null(False),
+    )
+    if min_cases >= 2:
+        # An execution with no neighbour within the window is a run of one case, never a
+        # batch: dropping those (most of them) before numbering the runs halves the query
+        # on 10M events (bench/RESULTS-metrics.md). Run starts were marked before the drop.
+        marked = marked.filter(marked.near)
     runs = (
         marked.mutate(run=marked.starts.cumsum(group_by=_PAIR, order_by=order))
         .group_by([*_PAIR, "run"])
