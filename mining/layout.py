@@ -16,15 +16,13 @@ Imports: standard library, networkx, mining.render.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import networkx as nx
 
-from mining.render import GraphvizNotFoundError, RenderError, node_ids, to_dot
+from mining.render import node_ids, run_dot, to_dot
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,32 +54,6 @@ class GraphLayout:
     height: float
     nodes: Mapping[str, NodeBox]  # graph node -> box
     arcs: tuple[ArcPath, ...]
-
-
-def run_dot(source: str, output_format: str, *, timeout_s: float = 120.0) -> str:
-    """Run Graphviz ``dot -T<output_format>`` on DOT text and return its output."""
-    program = shutil.which("dot")
-    if program is None:
-        raise GraphvizNotFoundError(
-            "Graphviz's 'dot' program was not found on PATH; install Graphviz "
-            "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz) and retry"
-        )
-    try:
-        done = subprocess.run(
-            [program, f"-T{output_format}"],
-            input=source.encode("utf-8"),
-            capture_output=True,
-            timeout=timeout_s,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise RenderError(
-            f"Graphviz took longer than {timeout_s:g} s; simplify the map and retry"
-        ) from error
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", errors="replace").strip()[:500]
-        raise RenderError(f"Graphviz 'dot' failed (exit {done.returncode}): {message}")
-    return done.stdout.decode("utf-8", errors="replace")
 
 
 def layout_graph(graph: nx.DiGraph, *, timeout_s: float = 120.0) -> GraphLayout:

@@ -258,7 +258,11 @@ def render_svg(
 
     Raises GraphvizNotFoundError when ``dot`` is not installed, RenderError when it fails.
     """
-    source = to_dot(graph, color_by=color_by)
+    return run_dot(to_dot(graph, color_by=color_by), "svg", timeout_s=timeout_s)
+
+
+def run_dot(source: str, output_format: str, *, timeout_s: float = 120.0) -> str:
+    """Run Graphviz ``dot -T<output_format>`` on DOT text and return its output."""
     program = shutil.which("dot")
     if program is None:
         raise GraphvizNotFoundError(
@@ -267,7 +271,7 @@ def render_svg(
         )
     try:
         done = subprocess.run(
-            [program, "-Tsvg"],
+            [program, f"-T{output_format}"],
             input=source.encode("utf-8"),
             capture_output=True,
             timeout=timeout_s,
