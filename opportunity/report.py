@@ -23,6 +23,7 @@ from mining.backlog import compute_backlog
 from mining.calendar import WorkingCalendar
 from mining.cases import compute_case_durations
 from mining.filters import LogFilter
+from mining.findings import build_findings
 from mining.source import Connection, DatasetRef
 from opportunity.assumptions import Assumptions, load_assumptions
 from opportunity.business_case import CaseInput, build_business_case
@@ -49,6 +50,7 @@ class Report:
     whatif: WhatIf | None
     whatif_note: str
     quality_rows: tuple[Mapping[str, object], ...]
+    findings: tuple[str, ...] = ()  # plain sentences from the metrics (mining.findings)
 
     def figures(self) -> dict[str, float | None]:
         """The portfolio figures of the CLI contract (``hyperpath report --json``)."""
@@ -117,6 +119,9 @@ def build_report(
     say("backlog what-if", 0.95)
     whatif, note = _whatif(con, dataset, log_filter, opps, portfolio)
     quality = compute_quality(con, dataset)
+    backlog = compute_backlog(con, dataset, freq="W", log_filter=log_filter)
+    e = evidence
+    found = build_findings(e.bottlenecks, backlog, e.variability, e.resources, calendar=calendar)
     say("done", 1.0)
     return Report(
         opportunities=opps,
@@ -127,6 +132,7 @@ def build_report(
         whatif=whatif,
         whatif_note=note,
         quality_rows=tuple(_flatten(quality.to_dict())),
+        findings=tuple(found.texts()),
     )
 
 
@@ -296,7 +302,7 @@ def export_report(
             simulation=report.simulation,
             candidates=[r for r in rows if r["class"] in AUTOMATABLE],
             whatif=report.whatif,
-            findings=findings,
+            findings=findings or report.findings,
             provenance=provenance,
         )
         written |= {k: str(v) for k, v in (("pdf", pdf), ("html", html)) if v is not None}
