@@ -21,7 +21,7 @@ from mining.decisions import compute_decision_points, real_outcomes
 from mining.filters import LogFilter
 from mining.handling import Handling, HandlingTimes, compute_handling_times
 from mining.queues import compute_step_queues
-from mining.resources import ResourceMetrics, compute_resources
+from mining.resources import ActivityResources, ResourceMetrics, compute_resources
 from mining.source import Connection, DatasetRef
 from mining.variability import ActivityVariability, Variability, compute_variability
 from opportunity.features import StepFeatures
@@ -221,15 +221,14 @@ def _stability(v: ActivityVariability | None) -> float | None:
     return min(max(1.0 - v.monthly_share_cv, 0.0), 1.0)
 
 
-def _automated_reason(r: object, res: ResourceMetrics) -> str:
-    a = r  # ActivityResources
+def _automated_reason(a: ActivityResources, res: ResourceMetrics) -> str:
     parts = []
-    if getattr(a, "name_share", None):
-        parts.append(f"{a.name_share:.0%} by system accounts")  # type: ignore[attr-defined]
-    if getattr(a, "same_second_share", 0):
-        parts.append(f"{a.same_second_share:.0%} at the same second across cases")  # type: ignore[attr-defined]
-    if getattr(a, "off_hours_share", 0):
-        parts.append(f"{a.off_hours_share:.0%} outside working hours")  # type: ignore[attr-defined]
+    if a.name_share:
+        parts.append(f"{a.name_share:.0%} by system accounts")
+    if a.same_second_share:
+        parts.append(f"{a.same_second_share:.0%} at the same second across cases")
+    if a.off_hours_share:
+        parts.append(f"{a.off_hours_share:.0%} outside working hours")
     if not res.has_resources and res.reason:
         parts.append(res.reason)
     return ("Signals: " + "; ".join(parts) + ".") if parts else ""

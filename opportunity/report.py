@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from eventlogs.quality import compute_quality
-from mining.backlog import compute_backlog
+from mining.backlog import Backlog, compute_backlog
 from mining.calendar import WorkingCalendar
 from mining.cases import compute_case_durations
 from mining.filters import LogFilter
@@ -32,7 +32,7 @@ from opportunity.montecarlo import Simulation, portfolio_figures, simulate_portf
 from opportunity.portfolio import Portfolio, build_portfolio
 from opportunity.scoring import Opportunities, StepScore, score_steps
 from opportunity.scoring_config import ScoringConfig, load_scoring_config
-from opportunity.whatif import WhatIf, compute_whatif, project
+from opportunity.whatif import WhatIf, compute_whatif, project_whatif
 
 Progress = Callable[[str, float], None]
 AUTOMATABLE = ("RPA", "AI", "AI-assisted")
@@ -117,9 +117,9 @@ def build_report(
     portfolio = _portfolio(opps, evidence, assumptions, top)
     simulation = simulate_portfolio(portfolio, runs=runs, seed=seed)
     say("backlog what-if", 0.95)
-    whatif, note = _whatif(con, dataset, log_filter, opps, portfolio)
-    quality = compute_quality(con, dataset)
     backlog = compute_backlog(con, dataset, freq="W", log_filter=log_filter)
+    whatif, note = _whatif(con, dataset, log_filter, backlog, opps, portfolio)
+    quality = compute_quality(con, dataset)
     e = evidence
     found = build_findings(e.bottlenecks, backlog, e.variability, e.resources, calendar=calendar)
     say("done", 1.0)
@@ -175,7 +175,7 @@ def _portfolio(
 ) -> Portfolio:
     order = {f.activity: i for i, f in enumerate(evidence.features)}
     candidates = [
-        case_input(s, _position(s, evidence, order))
+        case_input(s, order.get(s.activity, 0))
         for s in opps.steps
         if s.automation_class in AUTOMATABLE
     ]
@@ -192,25 +192,13 @@ def _whatif_again(
     saved = portfolio.annual_hours_saved
     if staff <= 0 or saved >= staff:
         return None, "No what-if: the log shows no staff hours to free."
-    uplift = staff / (staff - saved)
-    mu = old.rates.completions_per_period
-    automated = project(
-        old.rates, mu * uplift, periods=len(old.baseline.open_cases) - 1, label="with automation"
-    )
-    new_median = None
-    if old.median_cycle_time_s is not None:  # as compute_whatif does
-        per_case = saved * 3600 / max(evidence.variability.process.cases, 1)
-        q0 = old.rates.open_now
-        queue_cut = q0 / mu - q0 / (mu * uplift) if mu > 0 else 0.0
-        period_s = old.rates.period_days * 86400
-        new_median = max(0.0, old.median_cycle_time_s - queue_cut * period_s - per_case)
-    whatif = replace(
-        old,
-        automated=automated,
-        capacity_uplift=uplift,
+    whatif = project_whatif(
+        old.rates,
         hours_saved_per_year=saved,
         staff_hours_per_year=staff,
-        new_median_cycle_time_s=new_median,
+        handling_saved_per_case_s=saved * 3600 / max(evidence.variability.process.cases, 1),
+        median_cycle_time_s=old.median_cycle_time_s,
+        periods=len(old.baseline.open_cases) - 1,
     )
     return whatif, whatif.summary()
 
@@ -221,15 +209,11 @@ def _staff_hours(opps: Opportunities) -> float:
     )
 
 
-def _position(step: StepScore, evidence: StepEvidence, order: Mapping[str, int]) -> int:
-    """Order of the step in its process: by how early it happens (the activity table order)."""
-    return order.get(step.activity, 0)
-
-
 def _whatif(
     con: Connection,
     dataset: DatasetRef,
     log_filter: LogFilter | None,
+    backlog: Backlog,
     opps: Opportunities,
     portfolio: Portfolio,
 ) -> tuple[WhatIf | None, str]:
@@ -237,7 +221,6 @@ def _whatif(
     saved = portfolio.annual_hours_saved
     if staff <= 0 or saved >= staff:
         return None, "No what-if: the log shows no staff hours to free."
-    backlog = compute_backlog(con, dataset, freq="W", log_filter=log_filter)
     if backlog.end_of_log is None or len(backlog.periods) < 2:
         return None, "No what-if: the log spans less than two weeks."
     durations = compute_case_durations(con, dataset, log_filter=log_filter)

@@ -151,12 +151,31 @@ def compute_whatif(
     window: int = 12,
 ) -> WhatIf:
     """Project the backlog with and without an automation saving ``hours_saved_per_year``."""
+    return project_whatif(
+        measure_flow(backlog, window=window),
+        hours_saved_per_year=hours_saved_per_year,
+        staff_hours_per_year=staff_hours_per_year,
+        handling_saved_per_case_s=handling_saved_per_case_s,
+        median_cycle_time_s=median_cycle_time_s,
+        periods=periods,
+    )
+
+
+def project_whatif(
+    rates: FlowRates,
+    *,
+    hours_saved_per_year: float,
+    staff_hours_per_year: float,
+    handling_saved_per_case_s: float = 0.0,
+    median_cycle_time_s: float | None = None,
+    periods: int = 104,
+) -> WhatIf:
+    """``compute_whatif`` from flow rates already measured (no query)."""
     if staff_hours_per_year <= 0 or not 0 <= hours_saved_per_year < staff_hours_per_year:
         raise InputError(
             f"hours saved ({hours_saved_per_year:,.0f}) must be between 0 and the staff hours "
             f"of the process ({staff_hours_per_year:,.0f})"
         )
-    rates = measure_flow(backlog, window=window)
     uplift = staff_hours_per_year / (staff_hours_per_year - hours_saved_per_year)
     mu = rates.completions_per_period
     base = project(rates, mu, periods=periods, label="today")
